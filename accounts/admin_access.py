@@ -1,0 +1,32 @@
+"""The admin asks the same role layer as the pages and the API."""
+
+from accounts import roles
+
+
+class RoleAdminMixin:
+    """Every role can view; `write_check` (contributors by default) decides changes.
+
+    Deleting through the admin is off unless the admin class allows it: registers keep their history.
+    """
+
+    write_check = staticmethod(roles.can_contribute)
+    allow_delete = False
+
+    def has_module_permission(self, request) -> bool:
+        return roles.can_view(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return roles.can_view(request.user)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return self.write_check(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.write_check(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.allow_delete and roles.can_manage(request.user)
+
+
+class ManagerAdminMixin(RoleAdminMixin):
+    write_check = staticmethod(roles.can_manage)

@@ -1,0 +1,10 @@
+from accounts import roles
+
+
+def role(request):
+    user = getattr(request, "user", None)
+    return {
+        "role": roles.role_of(user),
+        "can_contribute": roles.can_contribute(user),
+        "can_manage": roles.can_manage(user),
+    }

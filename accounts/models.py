@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    CISO = "ciso", "CISO"
+    ENGINEER = "engineer", "Engineer"
+    AUDITOR = "auditor", "Auditor"
+
+
+class Membership(models.Model):
+    """A person's role in ControlTrace; auditors' access usually ends on a set date."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="After this moment the person can no longer see or do anything."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

@@ -1,0 +1,101 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts import roles
+from accounts.admin_access import ManagerAdminMixin, RoleAdminMixin
+from compliance import services
+from compliance.models import Control, ControlMapping, Document, DocumentLink, Exemption, Framework, Ticket, TicketLink
+
+
+@admin.register(Framework)
+class FrameworkAdmin(ManagerAdminMixin, admin.ModelAdmin):
+    list_display = ["slug", "name", "version"]
+
+
+class DocumentLinkInline(RoleAdminMixin, admin.TabularInline):
+    model = DocumentLink
+    extra = 0
+    autocomplete_fields = ["document"]
+    readonly_fields = ["linked_by", "origin", "linked_at"]
+    allow_delete = True
+
+
+class TicketLinkInline(RoleAdminMixin, admin.TabularInline):
+    model = TicketLink
+    extra = 0
+    autocomplete_fields = ["ticket"]
+    readonly_fields = ["linked_by", "origin", "linked_at"]
+    allow_delete = True
+
+
+@admin.register(Control)
+class ControlAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+    list_display = ["ref", "title", "framework", "group", "applicable", "status", "owner", "next_review"]
+    list_filter = ["framework", "status", "applicable", "group"]
+    search_fields = ["ref", "title"]
+    list_select_related = ["framework", "owner"]
+    readonly_fields = ["framework", "ref", "title", "summary", "group", "attributes"]
+    fields = [
+        "framework", "ref", "title", "summary", "group", "attributes",
+        "applicable", "justification", "status", "owner", "notes", "next_review",
+    ]
+    inlines = [DocumentLinkInline, TicketLinkInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # controls come from the catalogs
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is None:
+            return roles.can_contribute(request.user)
+        return roles.can_edit_control(request.user, obj)
+
+
+@admin.register(ControlMapping)
+class ControlMappingAdmin(ManagerAdminMixin, SimpleHistoryAdmin):
+    list_display = ["source", "target", "relation", "origin"]
+    list_filter = ["relation", "source__framework", "target__framework"]
+    search_fields = ["source__ref", "target__ref"]
+    list_select_related = ["source", "target"]
+    autocomplete_fields = ["source", "target"]
+    allow_delete = True
+
+
+@admin.register(Document)
+class DocumentAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+    list_display = ["title", "kind", "version", "owner", "approved_at", "next_review"]
+    list_filter = ["kind"]
+    search_fields = ["title"]
+    inlines = [DocumentLinkInline]
+
+
+@admin.register(Ticket)
+class TicketAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+    list_display = ["key", "system", "title", "state", "last_synced_at"]
+    list_filter = ["system", "state"]
+    search_fields = ["key", "title"]
+    inlines = [TicketLinkInline]
+
+
+@admin.register(Exemption)
+class ExemptionAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+    list_display = ["title", "state", "requested_by", "approved_by", "expires_at"]
+    search_fields = ["title", "reason"]
+    filter_horizontal = ["controls"]
+    readonly_fields = ["requested_by", "requested_at", "approved_by", "approved_at", "revoked_by", "revoked_at"]
+
+    actions = ["approve", "revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.requested_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Approve the selected exemptions (CISO)")
+    def approve(self, request, queryset):
+        for exemption in queryset.filter(approved_at__isnull=True, revoked_at__isnull=True):
+            services.exemption_approve(exemption=exemption, actor=request.user)
+
+    @admin.action(description="Revoke the selected exemptions (CISO)")
+    def revoke(self, request, queryset):
+        for exemption in queryset:
+            services.exemption_revoke(exemption=exemption, actor=request.user)

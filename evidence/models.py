@@ -1,0 +1,96 @@
+"""Evidence: append-only, hashed, with freshness. A correction is a new item that supersedes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from compliance.models import Control
+
+
+class EvidenceKind(models.TextChoices):
+    FILE = "file", "File"
+    LINK = "link", "Link"
+    NOTE = "note", "Note"
+    AUTOMATED = "automated", "Automated"
+
+
+class EvidenceIsImmutable(Exception):
+    """Evidence is never edited or deleted through the app; add a new item that supersedes it."""
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def current(self) -> EvidenceQuerySet:
+        """Items nobody has superseded."""
+        return self.filter(superseded_by__isnull=True)
+
+    def fresh(self, at=None) -> EvidenceQuerySet:
+        at = at or timezone.now()
+        return self.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+
+    def stale(self, at=None) -> EvidenceQuerySet:
+        return self.filter(valid_until__lte=at or timezone.now())
+
+    def collected_between(self, start, end) -> EvidenceQuerySet:
+        return self.filter(collected_at__gte=start, collected_at__lt=end)
+
+    def update(self, **kwargs):
+        raise EvidenceIsImmutable("Evidence cannot be updated; add an item that supersedes it.")
+
+    def delete(self):
+        raise EvidenceIsImmutable("Evidence cannot be deleted; add an item that supersedes it.")
+
+
+class Evidence(models.Model):
+    kind = models.CharField(max_length=10, choices=EvidenceKind.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    controls = models.ManyToManyField(Control, related_name="evidence", blank=True)
+    file = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=120, blank=True)
+    collected_at = models.DateTimeField(default=timezone.now, db_index=True)
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="collected_evidence"
+    )
+    produced_by = models.CharField(
+        max_length=200, blank=True, help_text="What produced automated evidence, e.g. `scan 12 of demo-aws`."
+    )
+    valid_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-collected_at", "-pk"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise EvidenceIsImmutable("Evidence cannot be edited; add an item that supersedes it.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise EvidenceIsImmutable("Evidence cannot be deleted; add an item that supersedes it.")
+
+    def get_absolute_url(self) -> str:
+        return reverse("evidence-detail", args=[self.pk])
+
+    @property
+    def is_stale(self) -> bool:
+        return self.valid_until is not None and self.valid_until <= timezone.now()
+
+    @property
+    def collector(self) -> str:
+        return str(self.collected_by) if self.collected_by_id else self.produced_by

@@ -1,0 +1,103 @@
+"""Adding evidence (never editing it) and keeping the per-control evidence summary current."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from accounts import roles
+from compliance.models import Control, ControlState
+from evidence.models import Evidence, EvidenceKind
+
+
+def sha256_of(upload) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def default_valid_until(collected_at: datetime) -> datetime:
+    return collected_at + timedelta(days=settings.EVIDENCE_FRESHNESS_DAYS)
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    controls: Iterable[Control],
+    title: str,
+    actor=None,
+    kind: str | None = None,
+    upload: UploadedFile | None = None,
+    url: str = "",
+    description: str = "",
+    collected_at: datetime | None = None,
+    valid_until: datetime | None = None,
+    produced_by: str = "",
+    supersedes: Evidence | None = None,
+) -> Evidence:
+    """A person (actor) or a producer (scan) adds evidence; the SHA-256 is computed here, never taken."""
+    if actor is not None and not roles.can_contribute(actor):
+        raise PermissionDenied("Only CISOs and engineers can add evidence.")
+    if actor is None and not produced_by:
+        raise ValueError("Evidence needs a person who collected it or a producer.")
+    controls = list(controls)
+    if not controls:
+        raise ValidationError("Evidence must support at least one control.")
+    if supersedes is not None and Evidence.objects.filter(pk=supersedes.pk, superseded_by__isnull=False).exists():
+        raise ValidationError("That evidence has already been superseded; supersede the newest item instead.")
+    collected_at = collected_at or timezone.now()
+    kind = kind or (EvidenceKind.FILE if upload else EvidenceKind.LINK if url else EvidenceKind.NOTE)
+    item = Evidence(
+        kind=kind, title=title, description=description, url=url, collected_at=collected_at,
+        collected_by=actor, produced_by=produced_by, supersedes=supersedes,
+        valid_until=valid_until or default_valid_until(collected_at),
+    )
+    if upload is not None:
+        item.sha256, item.size = sha256_of(upload), upload.size
+        item.content_type = getattr(upload, "content_type", "") or ""
+        item.file.save(upload.name, upload, save=False)
+    elif url:
+        item.sha256 = hashlib.sha256(url.encode()).hexdigest()
+    else:
+        item.sha256 = hashlib.sha256(description.encode()).hexdigest()
+    item.save()
+    item.controls.set(controls)
+    evidence_summary_refresh(control_ids=[c.pk for c in controls] + _superseded_control_ids(supersedes))
+    return item
+
+
+def _superseded_control_ids(supersedes: Evidence | None) -> list[int]:
+    return list(supersedes.controls.values_list("pk", flat=True)) if supersedes else []
+
+
+def evidence_summary_refresh(*, control_ids: Iterable[int] | None = None) -> None:
+    """Recompute the evidence columns of ControlState for these controls (all when None), in bulk."""
+    controls = Control.objects.all() if control_ids is None else Control.objects.filter(pk__in=set(control_ids))
+    current = Q(evidence__superseded_by__isnull=True)
+    rows = controls.annotate(
+        count=Count("evidence", filter=current),
+        latest=Max("evidence__collected_at", filter=current),
+        fresh_until=Max("evidence__valid_until", filter=current),
+    ).values_list("pk", "count", "latest", "fresh_until")
+    states = [
+        ControlState(control_id=pk, evidence_count=count, evidence_latest_at=latest, evidence_fresh_until=fresh)
+        for pk, count, latest, fresh in rows
+    ]
+    ControlState.objects.bulk_create(
+        states,
+        update_conflicts=True,
+        unique_fields=["control"],
+        update_fields=["evidence_count", "evidence_latest_at", "evidence_fresh_until"],
+        batch_size=1000,
+    )

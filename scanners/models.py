@@ -1,0 +1,1 @@
+"""Cloud accounts, scan runs, the resource inventory and findings."""

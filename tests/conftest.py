@@ -1,0 +1,89 @@
+"""Shared fixtures. Real services: with CI=true a missing PostgreSQL or Redis fails the run."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import Membership, Role
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def service_missing(what: str) -> None:
+    """Fail in CI, skip elsewhere: a developer without Redis can still run the rest."""
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI and is not reachable", pytrace=False)
+    pytest.skip(f"{what} is not reachable on this machine (CI fails instead of skipping)")
+
+
+def pytest_sessionstart(session):
+    if IN_CI and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise pytest.UsageError("CI must run the suite on PostgreSQL: set DATABASE_URL (see .ci/run).")
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    path = Path(os.environ.get("ARTIFACTS_DIR") or Path(settings.BASE_DIR) / "artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def catalogs(db):
+    """The three catalogs and their mappings, as `make run` loads them."""
+    from compliance.catalog import load_catalogs
+    from compliance.models import Framework
+
+    if Framework.objects.count() < 3:
+        load_catalogs()
+
+
+def make_member(django_user_model, username: str, role: Role, **membership):
+    user = django_user_model.objects.create_user(username=username, password="pw-" + username, is_staff=True)
+    Membership.objects.create(user=user, role=role, **membership)
+    return user
+
+
+@pytest.fixture
+def ciso(django_user_model):
+    return make_member(django_user_model, "ciso", Role.CISO)
+
+
+@pytest.fixture
+def engineer(django_user_model):
+    return make_member(django_user_model, "engineer", Role.ENGINEER)
+
+
+@pytest.fixture
+def other_engineer(django_user_model):
+    return make_member(django_user_model, "engineer2", Role.ENGINEER)
+
+
+@pytest.fixture
+def auditor(django_user_model):
+    return make_member(django_user_model, "auditor", Role.AUDITOR, expires_at=timezone.now() + timedelta(days=30))
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import redis
+
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        service_missing(f"Redis at {url}")
+    return url
+
+
+@pytest.fixture
+def control(catalogs):
+    from compliance.models import Control
+
+    return Control.objects.select_related("framework").get(framework__slug="iso27001-2022", ref="A.8.20")
