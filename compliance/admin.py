@@ -36,8 +36,18 @@ class ControlAdmin(RoleAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["framework", "owner"]
     readonly_fields = ["framework", "ref", "title", "summary", "group", "attributes"]
     fields = [
-        "framework", "ref", "title", "summary", "group", "attributes",
-        "applicable", "justification", "status", "owner", "notes", "next_review",
+        "framework",
+        "ref",
+        "title",
+        "summary",
+        "group",
+        "attributes",
+        "applicable",
+        "justification",
+        "status",
+        "owner",
+        "notes",
+        "next_review",
     ]
     inlines = [DocumentLinkInline, TicketLinkInline]
 

@@ -99,9 +99,11 @@ class Control(models.Model):
 
     # Traceability, both ways: these are the control's side; Document.controls etc. the other.
     def mapped_controls(self) -> ControlQuerySet:
-        return Control.objects.filter(
-            Q(mapped_from__source=self) | Q(mapped_to__target=self)
-        ).select_related("framework").distinct()
+        return (
+            Control.objects.filter(Q(mapped_from__source=self) | Q(mapped_to__target=self))
+            .select_related("framework")
+            .distinct()
+        )
 
 
 def ref_sort_key(ref: str) -> str:
@@ -204,6 +206,9 @@ class DocumentLink(LinkRecord):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["document", "control"], name="documentlink_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.document_id} -> {self.control_id}"
+
 
 class TicketSystem(models.TextChoices):
     GITHUB = "github", "GitHub"
@@ -248,6 +253,9 @@ class TicketLink(LinkRecord):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ticket", "control"], name="ticketlink_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} -> {self.control_id}"
 
 
 class ExemptionQuerySet(models.QuerySet):
@@ -344,3 +352,6 @@ class DailySnapshot(models.Model):
     class Meta:
         ordering = ["day"]
         constraints = [models.UniqueConstraint(fields=["day", "framework"], name="snapshot_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.framework_id} on {self.day}"

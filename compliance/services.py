@@ -75,13 +75,18 @@ def control_update(*, control: Control, actor, **changes) -> Control:
 
 
 @transaction.atomic
-def exemption_propose(*, controls, title: str, reason: str, expires_at, actor, compensating_measures: str = "") -> Exemption:
+def exemption_propose(
+    *, controls, title: str, reason: str, expires_at, actor, compensating_measures: str = ""
+) -> Exemption:
     _require(roles.can_contribute(actor), "Only CISOs and engineers can propose exemptions.")
     if expires_at <= timezone.now():
         raise ValueError("An exemption must expire in the future.")
     exemption = Exemption(
-        title=title, reason=reason, compensating_measures=compensating_measures,
-        expires_at=expires_at, requested_by=actor,
+        title=title,
+        reason=reason,
+        compensating_measures=compensating_measures,
+        expires_at=expires_at,
+        requested_by=actor,
     )
     _save_as(exemption, actor)
     exemption.controls.set(controls)

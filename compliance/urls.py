@@ -1,9 +1,9 @@
 from django.urls import path
 
-from compliance import views
+from compliance import dashboard, views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", dashboard.dashboard, name="dashboard"),
     path("controls/", views.control_list, name="control-list"),
     path("controls/<slug:framework>/<str:ref>/", views.control_detail, name="control-detail"),
     path("documents/", views.document_list, name="document-list"),

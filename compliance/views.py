@@ -1,20 +1,11 @@
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
 from accounts.decorators import viewer_required
-from compliance.models import Control, ControlStatus, Document, Framework, Ticket
-
-
-@viewer_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    per_status = {status: Count("controls", filter=Q(controls__status=status)) for status in ControlStatus.values}
-    frameworks = Framework.objects.annotate(total=Count("controls"), **per_status)
-    return TemplateResponse(
-        request, "compliance/dashboard.html", {"frameworks": frameworks, "statuses": ControlStatus.choices}
-    )
+from compliance.models import Control, Document, Framework, Ticket
 
 
 @viewer_required

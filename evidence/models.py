@@ -81,11 +81,11 @@ class Evidence(models.Model):
             raise EvidenceIsImmutable("Evidence cannot be edited; add an item that supersedes it.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise EvidenceIsImmutable("Evidence cannot be deleted; add an item that supersedes it.")
-
     def get_absolute_url(self) -> str:
         return reverse("evidence-detail", args=[self.pk])
+
+    def delete(self, *args, **kwargs):
+        raise EvidenceIsImmutable("Evidence cannot be deleted; add an item that supersedes it.")
 
     @property
     def is_stale(self) -> bool:

@@ -59,8 +59,14 @@ def evidence_add(
     collected_at = collected_at or timezone.now()
     kind = kind or (EvidenceKind.FILE if upload else EvidenceKind.LINK if url else EvidenceKind.NOTE)
     item = Evidence(
-        kind=kind, title=title, description=description, url=url, collected_at=collected_at,
-        collected_by=actor, produced_by=produced_by, supersedes=supersedes,
+        kind=kind,
+        title=title,
+        description=description,
+        url=url,
+        collected_at=collected_at,
+        collected_by=actor,
+        produced_by=produced_by,
+        supersedes=supersedes,
         valid_until=valid_until or default_valid_until(collected_at),
     )
     if upload is not None:

@@ -87,3 +87,32 @@ def control(catalogs):
     from compliance.models import Control
 
     return Control.objects.select_related("framework").get(framework__slug="iso27001-2022", ref="A.8.20")
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """A moto server over real HTTP, as AWS would be reached; state is reset per test by `aws`."""
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    os.environ.setdefault("MOTO_ACM_VALIDATION_WAIT", "0")
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server, monkeypatch):
+    """boto3 pointed at the moto server through the standard AWS_ENDPOINT_URL, with throwaway credentials."""
+    import requests
+
+    requests.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return moto_server

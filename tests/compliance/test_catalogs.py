@@ -81,5 +81,7 @@ def test_a_corrected_mapping_survives_a_reload(catalogs):
 
 
 def test_refs_sort_naturally(catalogs):
-    refs = list(Control.objects.in_framework("iso27001-2022").filter(group="Physical controls").values_list("ref", flat=True))
+    refs = list(
+        Control.objects.in_framework("iso27001-2022").filter(group="Physical controls").values_list("ref", flat=True)
+    )
     assert refs[:3] == ["A.7.1", "A.7.2", "A.7.3"] and refs[-1] == "A.7.14"

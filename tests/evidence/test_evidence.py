@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 def test_an_uploaded_file_is_hashed_and_counted_on_its_control(control, engineer):
     content = b"firewall export 2026-11-25"
     item = evidence_add(
-        controls=[control], title="SG export", actor=engineer,
+        controls=[control],
+        title="SG export",
+        actor=engineer,
         upload=SimpleUploadedFile("sg.txt", content, content_type="text/plain"),
     )
     assert item.sha256 == hashlib.sha256(content).hexdigest()
