@@ -9,6 +9,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("audit/", include("evidence.audit_urls")),
+    path("", include("config.api_urls")),
     path("", include("compliance.urls")),
     path("", include("evidence.urls")),
     path("", include("scanners.urls")),

@@ -1,0 +1,3 @@
+"""Auditor views, mounted under /audit/."""
+
+urlpatterns: list = []
