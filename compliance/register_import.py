@@ -43,6 +43,8 @@ TICKET_KEYS = {  # what a new ticket's key must look like; tickets that already 
     TicketSystem.JIRA: (re.compile(r"[A-Z][A-Z0-9_]+-\d+"), "SEC-12"),
     TicketSystem.OTHER: (re.compile(r"\S(.*\S)?"), "any text"),
 }
+STATUS_LIST = ", ".join(ControlStatus.values)
+CHUNK_SIZE = 5000
 URL_MAX_LENGTH = Document._meta.get_field("url").max_length
 TITLE_MAX_LENGTH = Document._meta.get_field("title").max_length
 KEY_MAX_LENGTH = Ticket._meta.get_field("key").max_length
@@ -88,6 +90,8 @@ def join_items(items) -> str:
 def list_items(cell: str) -> list[str]:
     """The items of a list cell, the inverse of join_items(). A person typing `a;b` or a lone backslash
     (a Windows path in a title) gets what they meant: only `\\;` and `\\\\` are escapes."""
+    if "\\" not in cell:
+        return list(dict.fromkeys(item.strip() for item in cell.split(";") if item.strip()))
     items, current, chars = [], [], iter(cell)
     for char in chars:
         if char == "\\":
@@ -106,38 +110,67 @@ def is_url(token: str) -> bool:
     return token.lower().startswith(("http://", "https://"))
 
 
+Target = int | Document | Ticket  # the primary key of a record that exists, or a record the import creates
+
+
 @dataclass
 class RegisterPlan:
     changed_controls: list[Control] = field(default_factory=list)
     changed_fields: set[str] = field(default_factory=set)
     new_documents: dict[str, Document] = field(default_factory=dict)
     new_tickets: dict[tuple[str, str], Ticket] = field(default_factory=dict)
-    links_to_add: list[tuple[Control, Document | Ticket]] = field(default_factory=list)
-    links_to_remove: list[DocumentLink | TicketLink] = field(default_factory=list)
+    links_to_add: dict[type, list[tuple[Control, Target]]] = field(
+        default_factory=lambda: {DocumentLink: [], TicketLink: []}
+    )
+    links_to_remove: dict[type, list[int]] = field(default_factory=lambda: {DocumentLink: [], TicketLink: []})
+
+    @property
+    def links_added(self) -> int:
+        return sum(map(len, self.links_to_add.values()))
+
+    @property
+    def links_removed(self) -> int:
+        return sum(map(len, self.links_to_remove.values()))
 
     def apply(self, actor) -> None:
         reason = IMPORT_REASON
         records = [*self.new_documents.values(), *self.new_tickets.values()]
         if records:
             services.records_bulk_create(records=records, actor=actor, reason=reason)
-        if self.links_to_remove:
-            services.links_bulk_delete(links=self.links_to_remove, actor=actor, reason=reason)
-        if self.links_to_add:
-            links = [
-                DocumentLink(control=control, document=target, linked_by=actor, origin=LinkOrigin.IMPORT)
-                if isinstance(target, Document)
-                else TicketLink(control=control, ticket=target, linked_by=actor, origin=LinkOrigin.IMPORT)
-                for control, target in self.links_to_add
-            ]
-            services.records_bulk_create(records=links, actor=actor, reason=reason)
+        removed = [link for model, pks in self.links_to_remove.items() for link in _fetch(model, pks)]
+        if removed:
+            services.links_bulk_delete(links=removed, actor=actor, reason=reason)
+        added = [
+            model(control=control, **_target(model, target), linked_by=actor, origin=LinkOrigin.IMPORT)
+            for model, pairs in self.links_to_add.items()
+            for control, target in pairs
+        ]
+        if added:
+            services.records_bulk_create(records=added, actor=actor, reason=reason)
         if self.changed_controls:
             services.controls_bulk_update(
                 controls=self.changed_controls, fields=self.changed_fields, actor=actor, reason=reason
             )
 
 
+def _target(model: type, target: Target) -> dict:
+    name = "document" if model is DocumentLink else "ticket"
+    return {f"{name}_id": target} if isinstance(target, int) else {name: target}
+
+
+def _fetch(model: type, pks: list[int]) -> list:
+    return [link for chunk in _chunks(pks) for link in model.objects.filter(pk__in=chunk)]
+
+
+def _chunks(values, size: int = CHUNK_SIZE):
+    """Bound the parameters of one query (PostgreSQL takes 65,535 at most, SQLite 32,766)."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 class _Lookup:
-    """Everything the rows refer to, read in seven queries however many rows and links there are."""
+    """Everything the rows refer to, read in nine queries (more only past 5,000 documents or tickets named)."""
 
     def __init__(self, rows: list[Row]):
         cells = [row.cells for row in rows]
@@ -154,25 +187,30 @@ class _Lookup:
         self.users = dict(users.values_list(username, "pk"))
 
         tokens = {token for c in cells for token in list_items(c["documents"])}
-        self.documents: dict[str, list[Document]] = defaultdict(list)
+        self.documents: dict[str, set[int]] = defaultdict(set)
         self.url_of_title: dict[str, str] = {}  # for the hint when a document with a URL is named by its title
-        for document in Document.objects.filter(Q(url__in=tokens) | Q(title__in=tokens)).only("id", "title", "url"):
-            if document_identity(document) in tokens:
-                self.documents[document_identity(document)].append(document)
-            else:
-                self.url_of_title[document.title] = document.url
+        for chunk in _chunks(tokens):
+            found = Document.objects.filter(Q(url__in=chunk) | Q(title__in=chunk)).values_list("pk", "title", "url")
+            for pk, title, url in found:
+                if (url or title) in tokens:
+                    self.documents[url or title].add(pk)
+                else:
+                    self.url_of_title[title] = url
 
         keys = {token.partition(":")[2].strip() for c in cells for token in list_items(c["tickets"])}
-        tickets = Ticket.objects.filter(key__in=keys).only("id", "system", "key")
-        self.tickets = {(ticket.system, ticket.key): ticket for ticket in tickets}
+        self.tickets: dict[tuple[str, str], int] = {}
+        for chunk in _chunks(keys):
+            found = Ticket.objects.filter(key__in=chunk).values_list("system", "key", "pk")
+            self.tickets.update(((system, key), pk) for system, key, pk in found)
 
         ids = [control.pk for control in self.controls.values()]
-        self.document_links: dict[int, dict[int, DocumentLink]] = defaultdict(dict)
-        for link in DocumentLink.objects.filter(control_id__in=ids):
-            self.document_links[link.control_id][link.document_id] = link
-        self.ticket_links: dict[int, dict[int, TicketLink]] = defaultdict(dict)
-        for link in TicketLink.objects.filter(control_id__in=ids):
-            self.ticket_links[link.control_id][link.ticket_id] = link
+        self.links: dict[type, dict[int, dict[int, int]]] = {}  # model -> control -> target -> link
+        for model, target in ((DocumentLink, "document_id"), (TicketLink, "ticket_id")):
+            self.links[model] = defaultdict(dict)
+            for pk, control_id, target_id in model.objects.filter(control_id__in=ids).values_list(
+                "pk", "control_id", target
+            ):
+                self.links[model][control_id][target_id] = pk
 
 
 def plan_import(rows: list[Row]) -> RegisterPlan:
@@ -200,10 +238,10 @@ class _Planner:
             return
         before = len(self.errors)
         applicable = self._word(row, "applicable", APPLICABLE_WORDS, "yes or no")
-        status = self._word(row, "status", STATUS_WORDS, ", ".join(ControlStatus.values))
+        status = self._word(row, "status", STATUS_WORDS, STATUS_LIST)
         owner_id = self._owner(row)
-        documents = [d for token in list_items(row.cells["documents"]) if (d := self._document(row, token))]
-        tickets = [t for token in list_items(row.cells["tickets"]) if (t := self._ticket(row, token))]
+        documents = [self._document(row, token) for token in list_items(row.cells["documents"])]
+        tickets = [self._ticket(row, token) for token in list_items(row.cells["tickets"])]
         if len(self.errors) > before:
             return
         wanted = {"applicable": applicable, "status": status, "owner_id": owner_id}
@@ -217,13 +255,14 @@ class _Planner:
                 setattr(control, name, value)
             self.plan.changed_controls.append(control)
             self.plan.changed_fields.update(name.removesuffix("_id") for name in changed)
-        self._diff_links(control, documents, self.lookup.document_links[control.pk])
-        self._diff_links(control, tickets, self.lookup.ticket_links[control.pk])
+        self._diff_links(DocumentLink, control, documents)
+        self._diff_links(TicketLink, control, tickets)
 
-    def _diff_links(self, control: Control, targets: list, existing: dict) -> None:
-        self.plan.links_to_add += [(control, t) for t in targets if t.pk is None or t.pk not in existing]
-        wanted = {t.pk for t in targets}
-        self.plan.links_to_remove += [link for pk, link in existing.items() if pk not in wanted]
+    def _diff_links(self, model: type, control: Control, targets: list[Target]) -> None:
+        existing = self.lookup.links[model][control.pk]
+        self.plan.links_to_add[model] += [(control, t) for t in targets if not isinstance(t, int) or t not in existing]
+        kept = {target for target in targets if isinstance(target, int)}
+        self.plan.links_to_remove[model] += [link for target, link in existing.items() if target not in kept]
 
     def _control(self, row: Row) -> Control | None:
         slug, ref = row.cells["framework"].strip(), row.cells["ref"].strip()
@@ -257,10 +296,10 @@ class _Planner:
             self.error(row, "owner", f"no user named '{name}'")
         return self.lookup.users.get(name)
 
-    def _document(self, row: Row, token: str) -> Document | None:
-        found = self.lookup.documents.get(token, [])
+    def _document(self, row: Row, token: str) -> int | Document | None:
+        found = self.lookup.documents.get(token, set())
         if len(found) == 1:
-            return found[0]
+            return next(iter(found))
         if found:
             message = f"{len(found)} documents are known as '{token}'; make their URLs or titles distinct"
             self.error(row, "documents", message)
@@ -278,14 +317,14 @@ class _Planner:
             return self.plan.new_documents.setdefault(token, Document(title=token[:TITLE_MAX_LENGTH], url=token))
         return None
 
-    def _ticket(self, row: Row, token: str) -> Ticket | None:
+    def _ticket(self, row: Row, token: str) -> int | Ticket | None:
         system, colon, key = token.partition(":")
         system, key = system.strip().lower(), key.strip()
         if not colon or not key:
             self.error(row, "tickets", f"'{token}' is not system:key, e.g. github:acme/infra#7 or jira:SEC-12")
             return None
-        if system not in TicketSystem.values:
-            known = ", ".join(TicketSystem.values)
+        if system not in TICKET_KEYS:
+            known = ", ".join(TICKET_KEYS)
             self.error(row, "tickets", f"unknown ticket system '{system}' in '{token}' (known: {known})")
             return None
         ticket = self.lookup.tickets.get((system, key)) or self.plan.new_tickets.get((system, key))

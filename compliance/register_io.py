@@ -2,7 +2,8 @@
 
 One row per control, columns in this order, cells the same in CSV and XLSX:
 - framework: the framework's slug (`iso27001-2022`); ref: the control's ref (`A.8.20`).
-- title: the catalog's title. Import checks it (a mismatch means rows were shifted) and never changes it.
+- title: the catalog's title. Import checks it when not blank (a mismatch means rows were shifted or a ref
+  mistyped) and never changes it.
 - applicable: `yes` or `no`.  justification: free text.
 - status: `not_started`, `in_progress`, `implemented` or `not_applicable` (import also takes the labels, any case).
 - owner: a username, blank for none.
@@ -345,8 +346,8 @@ def import_register(rows: list[Row], *, actor, dry_run: bool = False) -> ImportS
             controls_changed=len(plan.changed_controls),
             documents_created=len(plan.new_documents),
             tickets_created=len(plan.new_tickets),
-            links_added=len(plan.links_to_add),
-            links_removed=len(plan.links_to_remove),
+            links_added=plan.links_added,
+            links_removed=plan.links_removed,
         )
         if not dry_run:
             plan.apply(actor)

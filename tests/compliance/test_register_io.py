@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import timedelta
 
 import openpyxl
@@ -289,6 +290,25 @@ def test_every_bad_row_is_reported_and_nothing_is_written(catalogs, tmp_path, ci
     assert not Document.objects.filter(url="https://wiki.example/new").exists()
 
 
+def test_hand_typed_lists_and_escaped_semicolons(catalogs, tmp_path, ciso):
+    Document.objects.create(title="Runbook; v2")
+    Document.objects.create(title=r"S:\policies\net")
+    # Only `\;` and `\\` are escapes, so a path typed with single backslashes is taken as it is.
+    rows = [row("A.8.20", tickets="jira:SEC-1;github:acme/infra#7 ;", documents=r"Runbook\; v2;S:\policies\net")]
+    import_register(parse_register(write_rows(tmp_path, rows)), actor=ciso)
+    assert row("A.8.20")["tickets"] == "github:acme/infra#7; jira:SEC-1"
+    assert row("A.8.20")["documents"] == r"Runbook\; v2; S:\\policies\\net"
+    (tmp_path / "again.csv").write_bytes(exported_csv(ISO))
+    assert import_register(parse_register(tmp_path / "again.csv"), actor=ciso).links_added == 0
+
+
+def test_read_only_columns_are_ignored_on_import(catalogs, tmp_path, ciso):
+    rows = [row("A.8.20", evidence_count="lots", exemptions="=not a real exemption; another")]
+    summary = import_register(parse_register(write_rows(tmp_path, rows)), actor=ciso)
+    assert (summary.controls_changed, summary.links_added) == (0, 0)
+    assert not Exemption.objects.exists()
+
+
 def test_a_dry_run_counts_the_changes_and_writes_nothing(catalogs, tmp_path, ciso):
     path = write_rows(tmp_path, [row("A.8.20", status="implemented", tickets="jira:SEC-1")])
     out = io.StringIO()
@@ -332,6 +352,7 @@ def test_a_missing_or_unknown_column_is_reported_on_the_header(catalogs, tmp_pat
         ("r.csv", "framework,ref\r\ncafé".encode("latin-1"), "not UTF-8 text (byte 0xE9 on line 2)"),
         ("r.csv", b"framework;ref;title\r\n", "separated by ';'"),
         ("r.csv", b'framework,"ref\r\n', "not valid CSV"),
+        ("r.csv", (",".join(COLUMNS) + "\r\n" + "x," * 12 + "\r\n").encode(), "13 cells where the header has 11"),
     ],
 )
 def test_files_that_are_not_a_register_are_refused(catalogs, tmp_path, name, content, message, problems):
@@ -345,6 +366,19 @@ def test_an_oversized_file_is_refused_before_it_is_read_whole(catalogs, tmp_path
     (tmp_path / "r.csv").write_bytes(b"x" * 101)
     [(_, _, found)] = problems(tmp_path / "r.csv")
     assert "larger than the import limit of 100 bytes" in found
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused(catalogs, tmp_path, settings, problems):
+    settings.REGISTER_IMPORT_MAX_BYTES = 20_000
+    with zipfile.ZipFile(tmp_path / "r.xlsx", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", "0" * 1_000_000)
+    [(_, _, found)] = problems(tmp_path / "r.xlsx")
+    assert "unpacks to 1,000,000 bytes" in found
+
+
+def test_a_missing_file_is_a_command_error(catalogs, tmp_path, ciso):
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_register", str(tmp_path / "nope.csv"))
 
 
 def test_utf8_with_a_bom_is_accepted(catalogs, tmp_path, ciso):
