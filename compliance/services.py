@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts import roles
 from compliance.models import Control, Document, DocumentLink, Exemption, LinkOrigin, Ticket, TicketLink
@@ -60,11 +63,14 @@ def ticket_unlink(*, ticket: Ticket, control: Control, actor) -> None:
     _unlink(TicketLink, ticket=ticket, control=control, actor=actor)
 
 
+CONTROL_EDITABLE_FIELDS = {"applicable", "justification", "status", "owner", "notes", "next_review"}
+BULK_BATCH_SIZE = 1000
+
+
 @transaction.atomic
 def control_update(*, control: Control, actor, **changes) -> Control:
     _require(roles.can_edit_control(actor, control), "You can only change controls you own.")
-    allowed = {"applicable", "justification", "status", "owner", "notes", "next_review"}
-    unknown = set(changes) - allowed
+    unknown = set(changes) - CONTROL_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
     for name, value in changes.items():
@@ -72,6 +78,70 @@ def control_update(*, control: Control, actor, **changes) -> Control:
     control._history_user = actor
     control.save(update_fields=[*changes, "updated_at"])
     return control
+
+
+# Bulk changes (the register import): one statement per batch, and still one history row per record
+# naming the actor, so an import of thousands of links is as traceable as linking them one by one.
+
+
+@transaction.atomic
+def controls_bulk_update(*, controls: Sequence[Control], fields: Iterable[str], actor, reason: str = "") -> None:
+    _require(roles.can_manage(actor), "Only the CISO can change controls in bulk.")
+    fields = set(fields)
+    unknown = fields - CONTROL_EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
+    if not controls or not fields:
+        return
+    now = timezone.now()
+    for control in controls:
+        control.updated_at = now
+    bulk_update_with_history(
+        controls,
+        Control,
+        [*sorted(fields), "updated_at"],
+        batch_size=BULK_BATCH_SIZE,
+        default_user=actor,
+        default_change_reason=reason,
+    )
+
+
+@transaction.atomic
+def records_bulk_create(*, records: Sequence[models.Model], actor, reason: str = "") -> None:
+    """Documents, tickets and links, grouped by model; the records get their primary keys."""
+    _require(roles.can_manage(actor), "Only the CISO can add records in bulk.")
+    for model in dict.fromkeys(type(record) for record in records):
+        batch = [record for record in records if type(record) is model]
+        bulk_create_with_history(
+            batch, model, batch_size=BULK_BATCH_SIZE, default_user=actor, default_change_reason=reason
+        )
+
+
+@transaction.atomic
+def links_bulk_delete(*, links: Sequence[DocumentLink | TicketLink], actor, reason: str = "") -> None:
+    _require(roles.can_manage(actor), "Only the CISO can remove links in bulk.")
+    now = timezone.now()
+    for model in dict.fromkeys(type(link) for link in links):
+        batch = [link for link in links if type(link) is model]
+        history = model.history.model
+        history.objects.bulk_create(
+            [
+                history(
+                    history_type="-",
+                    history_date=now,
+                    history_user=actor,
+                    history_change_reason=reason,
+                    **{field.attname: getattr(link, field.attname) for field in history.tracked_fields},
+                )
+                for link in batch
+            ],
+            batch_size=BULK_BATCH_SIZE,
+        )
+        # A raw delete: the history rows are written above, and the per-object delete signal would
+        # write them again one by one without the actor. Links have no dependent rows to cascade to.
+        for start in range(0, len(batch), BULK_BATCH_SIZE):
+            pks = [link.pk for link in batch[start : start + BULK_BATCH_SIZE]]
+            model.objects.filter(pk__in=pks)._raw_delete(model.objects.db)
 
 
 @transaction.atomic

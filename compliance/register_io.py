@@ -1,0 +1,354 @@
+"""The register as a spreadsheet: export it to CSV or XLSX, and import it back all or nothing.
+
+One row per control, columns in this order, cells the same in CSV and XLSX:
+- framework: the framework's slug (`iso27001-2022`); ref: the control's ref (`A.8.20`).
+- title: the catalog's title. Import checks it when not blank (a mismatch means rows were shifted or a ref
+  mistyped) and never changes it.
+- applicable: `yes` or `no`.  justification: free text.
+- status: `not_started`, `in_progress`, `implemented` or `not_applicable` (import also takes the labels, any case).
+- owner: a username, blank for none.
+- documents: each linked document as its URL, or as its title when it has no URL; sorted, `; `-separated.
+  Import creates a document for a URL that no document has (titled with the URL until someone renames it);
+  a title must name an existing document without a URL.
+- tickets: `system:key` (`github:acme/infra#7`, `jira:SEC-12`), sorted, `; `-separated; import creates the
+  tickets it does not know.
+- evidence count, exemptions (titles of active exemptions): to read; import ignores them.
+In these list cells `\\;` is a semicolon inside an item and `\\\\` a backslash (a title like `Runbook; v2`).
+The documents and tickets cells hold a control's whole set of links: import removes a link missing from the cell.
+Controls absent from the file are left alone. A cell that a spreadsheet would run as a formula (it starts with
+= + - @, a tab or a carriage return, possibly after quotes) is written with one more leading `'`, and import
+removes exactly that quote, so export -> import -> export gives the same bytes.
+CSV is UTF-8 (a BOM is accepted), comma-separated, quoted only where needed, with CRLF line ends (RFC 4180).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch
+
+from accounts import roles
+from accounts.models import Role
+from compliance.models import Control, Document, Exemption, Ticket
+from compliance.register_import import (
+    RegisterError,
+    RegisterInvalid,
+    Row,
+    document_identity,
+    join_items,
+    plan_import,
+    ticket_identity,
+)
+
+__all__ = [
+    "COLUMNS",
+    "RegisterError",
+    "RegisterInvalid",
+    "Row",
+    "export_csv",
+    "export_xlsx",
+    "import_register",
+    "parse_register",
+    "register_rows",
+]
+
+COLUMNS = [
+    "framework",
+    "ref",
+    "title",
+    "applicable",
+    "justification",
+    "status",
+    "owner",
+    "documents",
+    "tickets",
+    "evidence count",
+    "exemptions",
+]
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+MAX_ROWS = 5000  # far above any catalog; stops a crafted file from making us build millions of rows
+XLSX_MAX_UNPACKED_RATIO = 20  # an XLSX may unpack to this many times the upload limit, no more (zip bombs)
+SIGNATURES = [
+    (b"PK\x03\x04", "an XLSX workbook or ZIP archive"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Office file (.xls); save it as .xlsx"),
+    (b"\xff\xfe", "UTF-16 text; save it as CSV UTF-8"),
+    (b"\xfe\xff", "UTF-16 text; save it as CSV UTF-8"),
+    (b"\x1f\x8b", "a gzip archive"),
+]
+
+
+def _fail(message: str, row: int | None = None, column: str = "") -> RegisterInvalid:
+    return RegisterInvalid([RegisterError(row, column, message)])
+
+
+# Export
+
+
+def register_rows(framework: str | None = None) -> list[dict[str, str]]:
+    """The register as cell texts, in catalog order; four queries however many links there are."""
+    controls = Control.objects.select_related("framework", "owner", "state").prefetch_related(
+        Prefetch("documents", queryset=Document.objects.order_by().only("id", "title", "url")),
+        Prefetch("tickets", queryset=Ticket.objects.order_by().only("id", "system", "key")),
+        Prefetch(
+            "exemptions",
+            queryset=Exemption.objects.active().order_by().only("id", "title"),
+            to_attr="active_exemptions",
+        ),
+    )
+    if framework:
+        controls = controls.in_framework(framework)
+    rows = []
+    # Sorted here, not by the database, so the order does not depend on the database's collation.
+    for control in sorted(controls, key=lambda c: (c.framework.slug, c.sort_key)):
+        state = getattr(control, "state", None)
+        rows.append(
+            {
+                "framework": control.framework.slug,
+                "ref": control.ref,
+                "title": control.title,
+                "applicable": "yes" if control.applicable else "no",
+                "justification": control.justification,
+                "status": control.status,
+                "owner": control.owner.get_username() if control.owner else "",
+                "documents": join_items(document_identity(d) for d in control.documents.all()),
+                "tickets": join_items(ticket_identity(t) for t in control.tickets.all()),
+                "evidence count": str(state.evidence_count if state else 0),
+                "exemptions": join_items(e.title for e in control.active_exemptions),
+            }
+        )
+    return rows
+
+
+def neutralise(value: str) -> str:
+    """Keep spreadsheets from running a cell as a formula (CSV/formula injection)."""
+    return "'" + value if value.lstrip("'")[:1] in FORMULA_TRIGGERS else value
+
+
+def restore(value: str) -> str:
+    """The exact inverse of neutralise(): one quote comes off, and only where neutralise() added one."""
+    return value[1:] if value.startswith("'") and value.lstrip("'")[:1] in FORMULA_TRIGGERS else value
+
+
+def export_csv(rows: list[dict[str, str]], stream: TextIO) -> None:
+    """Open a file for this with newline="" and encoding="utf-8": the writer chooses the line ends."""
+    writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([neutralise(row[column]) for column in COLUMNS])
+
+
+def export_xlsx(rows: list[dict[str, str]], path: str | Path | BinaryIO) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Register")
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGHIJK", [16, 10, 40, 11, 50, 15, 14, 50, 40, 10, 30], strict=True):
+        sheet.column_dimensions[letter].width = width
+    header = []
+    for column in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=column)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        # XML cannot hold most control characters: they are dropped from the workbook (CSV keeps them).
+        cells: list[object] = [ILLEGAL_CHARACTERS_RE.sub("", neutralise(row[column])) for column in COLUMNS]
+        cells[COLUMNS.index("evidence count")] = int(row["evidence count"])
+        sheet.append(cells)
+    workbook.save(path)
+
+
+# Reading a file
+
+
+def parse_register(file: str | Path | BinaryIO, *, name: str | None = None) -> list[Row]:
+    """The rows of a CSV or XLSX register, or RegisterInvalid listing what is wrong with the file."""
+    name = name or getattr(file, "name", None) or str(file)
+    limit = settings.REGISTER_IMPORT_MAX_BYTES
+    if isinstance(file, str | Path):
+        with open(file, "rb") as handle:
+            data = handle.read(limit + 1)
+    else:
+        data = file.read(limit + 1)
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise _fail(f"only .csv and .xlsx files can be imported, not '{suffix or name}'")
+    if not data:
+        raise _fail("the file is empty")
+    if len(data) > limit:
+        raise _fail(f"the file is larger than the import limit of {limit:,} bytes (REGISTER_IMPORT_MAX_BYTES)")
+    content = _content_kind(data)
+    if suffix == ".csv":
+        if content != "text":
+            raise _fail(f"the file is named .csv but holds {content}")
+        return _rows_from_table(_csv_table(data), pad_short_rows=False)
+    if content != SIGNATURES[0][1]:
+        raise _fail(f"the file is named .xlsx but holds {'CSV or other text' if content == 'text' else content}")
+    table, formulas = _xlsx_table(data, limit)
+    return _rows_from_table(table, pad_short_rows=True, formulas=formulas)
+
+
+def _content_kind(data: bytes) -> str:
+    for magic, kind in SIGNATURES:
+        if data.startswith(magic):
+            return kind
+    return "binary data" if b"\x00" in data[:8192] else "text"
+
+
+def _csv_table(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _fail(f"not UTF-8 text (byte 0x{data[exc.start]:02X} on line {line}); save it as CSV UTF-8") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    table = []
+    try:
+        for cells in reader:
+            table.append(cells)
+            if len(table) > MAX_ROWS + 1:
+                raise _fail(f"more than {MAX_ROWS:,} rows")
+    except csv.Error as exc:
+        raise _fail(f"not valid CSV near line {reader.line_num}: {exc}") from None
+    if table and len(table[0]) == 1 and (";" in table[0][0] or "\t" in table[0][0]):
+        raise _fail("the columns are separated by ';' or tabs; export it with commas (CSV UTF-8)", row=1)
+    return table
+
+
+def _xlsx_table(data: bytes, limit: int) -> tuple[list[list[str]], set[tuple[int, int]]]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise _fail("not a readable XLSX workbook (damaged ZIP)") from None
+    if unpacked > XLSX_MAX_UNPACKED_RATIO * limit:
+        raise _fail(f"the workbook unpacks to {unpacked:,} bytes, more than an import may hold")
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, its own) on a bad workbook
+        raise _fail(f"not a readable XLSX workbook ({type(exc).__name__})") from None
+    try:
+        sheet = workbook["Register"] if "Register" in workbook.sheetnames else workbook.worksheets[0]
+        table, formulas = [], set()
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
+            if number > MAX_ROWS + 1:
+                raise _fail(f"more than {MAX_ROWS:,} rows")
+            table.append([_xlsx_text(cell.value) for cell in cells])
+            formulas.update((number, index) for index, cell in enumerate(cells) if cell.data_type == "f")
+    finally:
+        workbook.close()
+    return table, formulas
+
+
+def _xlsx_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _rows_from_table(table: list[list[str]], *, pad_short_rows: bool, formulas=frozenset()) -> list[Row]:
+    while table and not any(cell.strip() for cell in table[-1]):
+        table.pop()
+    if not table:
+        raise _fail("the file is empty")
+    header = [cell.strip().lower() for cell in table[0]]
+    while header and not header[-1]:
+        header.pop()
+    errors = [
+        RegisterError(1, table[0][index] or f"column {index + 1}", "not a register column")
+        for index, name in enumerate(header)
+        if name not in COLUMNS
+    ]
+    errors += [RegisterError(1, name, "the column appears twice") for name in COLUMNS if header.count(name) > 1]
+    errors += [RegisterError(1, name, "missing column") for name in COLUMNS if name not in header]
+    if errors:
+        raise RegisterInvalid(errors)
+    rows = []
+    for number, cells in enumerate(table[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        extra = cells[len(header) :]
+        if any(cell.strip() for cell in extra) or (len(cells) < len(header) and not pad_short_rows):
+            errors.append(RegisterError(number, "", f"{len(cells)} cells where the header has {len(header)}"))
+            continue
+        cells = cells + [""] * (len(header) - len(cells))
+        for index in sorted(i for r, i in formulas if r == number):
+            errors.append(RegisterError(number, header[index], "holds a formula; type the value instead"))
+        rows.append(Row(number, {name: restore(cells[index]) for index, name in enumerate(header)}))
+    if errors:
+        raise RegisterInvalid(errors)
+    if not rows:
+        raise _fail("the file has a header but no controls")
+    return rows
+
+
+# Importing
+
+
+@dataclass
+class ImportSummary:
+    rows: int
+    dry_run: bool
+    controls_changed: int = 0
+    documents_created: int = 0
+    tickets_created: int = 0
+    links_added: int = 0
+    links_removed: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.rows} rows: {self.controls_changed} controls changed, {self.links_added} links added, "
+            f"{self.links_removed} links removed, {self.documents_created} documents and "
+            f"{self.tickets_created} tickets created"
+        ) + (" (dry run: nothing was written)" if self.dry_run else "")
+
+
+def default_actor():
+    """The person an import is recorded against when none is named: the first CISO."""
+    users = get_user_model().objects.filter(is_active=True).order_by("pk")
+    return users.filter(membership__role=Role.CISO).first() or users.filter(is_superuser=True).first()
+
+
+def import_register(rows: list[Row], *, actor, dry_run: bool = False) -> ImportSummary:
+    """Validate every row, then write only what changed, in bulk, in one transaction; or raise RegisterInvalid."""
+    if not roles.can_manage(actor):
+        raise PermissionDenied("Only the CISO can import the register.")
+    with transaction.atomic():
+        plan = plan_import(rows)
+        summary = ImportSummary(
+            rows=len(rows),
+            dry_run=dry_run,
+            controls_changed=len(plan.changed_controls),
+            documents_created=len(plan.new_documents),
+            tickets_created=len(plan.new_tickets),
+            links_added=plan.links_added,
+            links_removed=plan.links_removed,
+        )
+        if not dry_run:
+            plan.apply(actor)
+    return summary
