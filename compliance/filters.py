@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from accounts.models import Role
 from compliance import state
@@ -49,11 +49,19 @@ def group_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
-    """Ties (same status, same owner) keep the register's order, so pages do not shuffle between requests."""
+    """Empty values (no owner, no review date) last in either direction, on every database; ties keep the
+    register's order, so pages do not shuffle between requests."""
 
     def filter(self, qs: QuerySet, value) -> QuerySet:
-        qs = super().filter(qs, value)
-        return qs.order_by(*qs.query.order_by, "framework__slug", "sort_key", "pk") if value else qs
+        if not value:
+            return qs
+        ordering = []
+        for param in value:
+            if param:
+                name = self.get_ordering_value(param)
+                field = F(name.lstrip("-"))
+                ordering.append(field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True))
+        return qs.order_by(*ordering, "framework__slug", "sort_key", "pk")
 
 
 class ControlFilter(django_filters.FilterSet):

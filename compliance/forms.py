@@ -19,14 +19,25 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+class DistinctIds:
+    """Several forms share the control page: each needs its own element ids, or labels point at the wrong input."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class OwnerField(forms.ModelChoiceField):
     def label_from_instance(self, user) -> str:
         return user.get_full_name() or user.username
 
 
-class ControlRecordForm(forms.ModelForm):
+class ControlRecordForm(DistinctIds, forms.ModelForm):
     """The organisation's record of a control: Statement of Applicability, status, owner, review."""
 
+    id_prefix = "record"
     owner = OwnerField(queryset=None, required=False, empty_label="Nobody")
 
     class Meta:
@@ -67,9 +78,10 @@ class ControlRecordForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.changed_data}
 
 
-class DocumentLinkForm(forms.Form):
+class DocumentLinkForm(DistinctIds, forms.Form):
     """Link an existing document, or create one and link it, in one step."""
 
+    id_prefix = "doclink"
     document = forms.ModelChoiceField(
         queryset=Document.objects.none(), required=False, label="Existing document", empty_label="Choose…"
     )
@@ -100,7 +112,8 @@ class TicketReferenceField(forms.CharField):
             raise ValidationError(str(error)) from error
 
 
-class TicketLinkForm(forms.Form):
+class TicketLinkForm(DistinctIds, forms.Form):
+    id_prefix = "ticket"
     reference = TicketReferenceField(
         max_length=500,
         label="Ticket URL or key",
@@ -129,7 +142,8 @@ class DocumentForm(forms.ModelForm):
         self.fields["owner"].queryset = people_who_can_own()
 
 
-class ExemptionForm(forms.Form):
+class ExemptionForm(DistinctIds, forms.Form):
+    id_prefix = "exemption"
     title = forms.CharField(max_length=200)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Why the control cannot be met now.")
     compensating_measures = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -152,10 +166,13 @@ class ExemptionForm(forms.Form):
         return timezone.make_aware(datetime.combine(day_after, time.min))
 
 
-class ControlPickForm(forms.Form):
+class ControlPickForm(DistinctIds, forms.Form):
     """Name a control from a document's or ticket's page: framework and ref, or a pasted `ctrl:` tag."""
 
-    framework = forms.ModelChoiceField(queryset=Framework.objects.all(), to_field_name="slug", required=False)
+    id_prefix = "pick"
+    framework = forms.ModelChoiceField(
+        queryset=Framework.objects.all(), to_field_name="slug", required=False, empty_label="Choose…"
+    )
     ref = forms.CharField(max_length=120, label="Control ref or tag", help_text="A.8.20, or ctrl:iso27001-2022:A.8.20")
 
     def clean(self):

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
-
 from compliance.models import Control, Document, DocumentLink, Ticket, TicketLink
 
 SHOWN = 100  # the newest entries; the admin keeps the full record
@@ -69,9 +67,10 @@ def _register_defaults(record) -> dict:
 
 def _control_entries(control: Control) -> list[Entry]:
     # One record more than shown, so the oldest shown entry can still be compared with its predecessor.
-    records = list(control.history.select_related("history_user").order_by("-history_date", "-history_id")[: SHOWN + 1])
-    owner_ids = {record.owner_id for record in records if record.owner_id}
-    people = get_user_model().objects.in_bulk(owner_ids) if owner_ids else {}
+    records = list(
+        control.history.select_related("history_user", "owner").order_by("-history_date", "-history_id")[: SHOWN + 1]
+    )
+    people = {record.owner_id: record.owner for record in records if record.owner_id}
     entries = []
     for newer, older in zip(records, [*records[1:], None], strict=False):  # empty history: no pairs
         if older is None and len(records) > SHOWN:

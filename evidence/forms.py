@@ -119,6 +119,7 @@ class EvidenceForm(forms.Form):
     )
 
     def __init__(self, *args, control: Control, **kwargs):
+        kwargs.setdefault("auto_id", "evidence_%s")  # the control page holds other forms with a `title`
         super().__init__(*args, **kwargs)
         self.fields["upload"].widget.attrs["accept"] = ACCEPT
         self.fields["supersedes"].queryset = control.evidence.current().order_by("-collected_at")

@@ -34,7 +34,7 @@ def visible_control(request: HttpRequest, framework: str, ref: str) -> Control:
 def editable_control(request: HttpRequest, framework: str, ref: str) -> Control:
     control = visible_control(request, framework, ref)
     if not roles.can_edit_control(request.user, control):
-        raise PermissionDenied("Only the CISO and the control's owner can change this control's record.")
+        raise PermissionDenied("Only the CISO and the owner of this control can change its record.")
     return control
 
 

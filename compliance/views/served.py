@@ -37,7 +37,11 @@ class Side:
 
 
 def list_context(request: HttpRequest, side: Side, create_form=None) -> dict:
-    objects = side.model.objects.select_related(*side.list_related).annotate(control_count=Count("links"))
+    objects = (
+        side.model.objects.select_related(*side.list_related)
+        .annotate(control_count=Count("links"))
+        .order_by(*side.model._meta.ordering, "pk")  # an aggregate drops Meta.ordering; pages need a fixed order
+    )
     filterset = side.filterset(request.GET, queryset=objects, request=request)
     page = Paginator(filterset.qs, PER_PAGE).get_page(request.GET.get("page"))
     return {"filterset": filterset, "page": page, "create_form": create_form, "side": side.noun}
