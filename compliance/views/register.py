@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import push_url
 
 from accounts.decorators import manager_required, viewer_required
 from compliance import services, state
@@ -65,6 +66,7 @@ def register_context(request: HttpRequest, bulk_form: BulkChangeForm | None = No
         "status_counts": [(value, label, counts[value]) for value, label in ControlStatus.choices],
         "columns": _sort_columns(request.GET.get("sort", "")),
         "bulk_form": bulk_form or BulkChangeForm(),
+        "list_url": reverse("control-list"),
         "message": message,
     }
 
@@ -91,7 +93,8 @@ def control_bulk(request: HttpRequest) -> HttpResponse:
             return redirect(reverse("control-list") + (f"?{request.GET.urlencode()}" if request.GET else ""))
         form = None
     context = register_context(request, bulk_form=form, message=message)
-    return page_or_fragment(request, TEMPLATE, context, FRAGMENTS)
+    # The address bar keeps the register's URL (with its filters), never the bulk endpoint's.
+    return push_url(page_or_fragment(request, TEMPLATE, context, FRAGMENTS), False)
 
 
 def _describe(result: services.BulkResult) -> str:

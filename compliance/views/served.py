@@ -15,6 +15,7 @@ from django.db.models import Count, Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from compliance.forms import ControlPickForm
 from compliance.models import Control
@@ -44,7 +45,8 @@ def list_context(request: HttpRequest, side: Side, create_form=None) -> dict:
     )
     filterset = side.filterset(request.GET, queryset=objects, request=request)
     page = Paginator(filterset.qs, PER_PAGE).get_page(request.GET.get("page"))
-    return {"filterset": filterset, "page": page, "create_form": create_form, "side": side.noun}
+    list_url = reverse(f"{side.noun}-list")  # also after a refused create, posted to another URL
+    return {"filterset": filterset, "page": page, "create_form": create_form, "list_url": list_url}
 
 
 def list_page(request: HttpRequest, side: Side, create_form) -> HttpResponse:

@@ -42,6 +42,15 @@
     if (box) box.remove();
   });
 
+  // Filter forms send every field; empty ones only clutter the URL that people bookmark and share.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb !== "get") return;
+    var parameters = event.detail.parameters;
+    Object.keys(parameters).forEach(function (name) {
+      if (parameters[name] === "") delete parameters[name];
+    });
+  });
+
   // Copy buttons (the reference tag): shown only where the clipboard can be written.
   function revealCopyButtons(root) {
     if (!navigator.clipboard) return;

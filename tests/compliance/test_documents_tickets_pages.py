@@ -66,6 +66,7 @@ def test_a_document_without_title_is_refused_with_the_form_kept(client, engineer
     response = client.post("/documents/new/", {"title": "", "kind": "policy", "version": "2.1"})
     assert response.status_code == 200
     assert "This field is required." in response.text and 'value="2.1"' in response.text
+    assert 'action="/documents/" role="search"' in response.text  # the filters still filter the list
     assert not Document.objects.exists()
 
 

@@ -175,6 +175,8 @@ def test_the_ciso_sets_owner_and_status_in_bulk_with_history_per_control(client,
     assert response.status_code == 200
     assert "Updated 3 controls." in response.text
     assert response.context_data["filterset"].data["owner"] == "nobody"  # the filters survived the change
+    assert 'hx-get="/controls/"' in response.text  # and still filter the register, not the bulk endpoint
+    assert response["HX-Push-Url"] == "false"  # the address bar keeps the register's URL
     for control in chosen:
         control.refresh_from_db()
         assert (control.owner, control.status) == (engineer, ControlStatus.IN_PROGRESS)
