@@ -94,6 +94,21 @@ def test_automated_result_evidence_freshness_and_exemption_filters(client, engin
     assert listed_refs(client.get("/controls/", {**fw, "exemption": "active"})) == ["A.8.20"]
 
 
+def test_a_filter_value_that_makes_no_sense_is_ignored_and_said_so(client, auditor, catalogs):
+    client.force_login(auditor)
+    response = client.get("/controls/", {"status": "done-ish", "framework": "soc2-2017"})
+    assert response.status_code == 200
+    assert response.context_data["counts"]["total"] == 61  # the framework filter still applies
+    assert "Select a valid choice" in response.text
+
+
+def test_engineers_find_their_own_controls_from_the_menu(client, engineer, auditor, catalogs):
+    client.force_login(engineer)
+    assert 'href="/controls/?owner=me"' in client.get("/controls/").text
+    client.force_login(auditor)
+    assert 'href="/controls/?owner=me"' not in client.get("/controls/").text
+
+
 def test_search_matches_ref_and_title(client, auditor, catalogs):
     client.force_login(auditor)
     assert "A.8.20" in listed_refs(client.get("/controls/", {"q": "A.8.20"}))
