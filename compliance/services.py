@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -10,7 +11,17 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts import roles
-from compliance.models import Control, Document, DocumentLink, Exemption, LinkOrigin, Ticket, TicketLink
+from compliance.models import (
+    Control,
+    ControlStatus,
+    Document,
+    DocumentLink,
+    Exemption,
+    LinkOrigin,
+    Ticket,
+    TicketLink,
+)
+from compliance.ticket_refs import TicketReference
 
 
 def _require(allowed: bool, reason: str) -> None:
@@ -183,3 +194,62 @@ def exemption_revoke(*, exemption: Exemption, actor) -> Exemption:
     exemption._history_user = actor
     exemption.save(update_fields=["revoked_by", "revoked_at"])
     return exemption
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    updated: int  # controls that changed (one history record each)
+    unchanged: int  # already had these values
+    refused: int  # the actor may not edit them, or the change does not apply (excluded from the SoA)
+
+
+BULK_FIELDS = {"owner", "status"}
+
+
+@transaction.atomic
+def control_bulk_update(*, control_ids: Iterable[int], actor, **changes) -> BulkResult:
+    """Set owner and/or status on many controls in one UPDATE, with one history record per changed control."""
+    _require(roles.can_manage(actor), "Only the CISO can change many controls at once.")
+    unknown = set(changes) - BULK_FIELDS
+    if unknown or not changes:
+        raise ValueError(f"Bulk changes are limited to {', '.join(sorted(BULK_FIELDS))}.")
+    if changes.get("status") == ControlStatus.NOT_APPLICABLE:
+        raise ValueError("Excluding a control from the SoA needs a justification per control; do it on its page.")
+    requested = set(control_ids)
+    editable = list(Control.objects.editable_by(actor).filter(pk__in=requested).select_for_update().order_by("pk"))
+    changed, unchanged, inapplicable = [], 0, 0
+    for control in editable:
+        if "status" in changes and not control.applicable:
+            inapplicable += 1
+            continue
+        if all(getattr(control, name) == value for name, value in changes.items()):
+            unchanged += 1
+            continue
+        for name, value in changes.items():
+            setattr(control, name, value)
+        changed.append(control)
+    controls_bulk_update(controls=changed, fields=changes, actor=actor)
+    refused = len(requested) - len(editable) + inapplicable
+    return BulkResult(updated=len(changed), unchanged=unchanged, refused=refused)
+
+
+@transaction.atomic
+def document_create(*, actor, title: str, kind: str, url: str = "", **fields) -> Document:
+    _require(roles.can_contribute(actor), "Only CISOs and engineers can add documents.")
+    document = Document(title=title, kind=kind, url=url, **fields)
+    _save_as(document, actor)
+    return document
+
+
+@transaction.atomic
+def ticket_get_or_create(*, reference: TicketReference, actor, title: str = "", state: str = "") -> Ticket:
+    """The ticket a pasted reference names: the existing one, or a new one (its title filled in if we have one)."""
+    _require(roles.can_contribute(actor), "Only CISOs and engineers can add tickets.")
+    ticket = Ticket.objects.filter(system=reference.system, key=reference.key).first()
+    if ticket is None:
+        ticket = Ticket(system=reference.system, key=reference.key, url=reference.url, title=title, state=state)
+        _save_as(ticket, actor)
+    elif (title and not ticket.title) or (reference.url and not ticket.url):
+        ticket.title, ticket.url = ticket.title or title, ticket.url or reference.url
+        _save_as(ticket, actor)
+    return ticket

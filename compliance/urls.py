@@ -1,13 +1,46 @@
 from django.urls import path
 
-from compliance import dashboard, views
+from compliance import dashboard
+from compliance.views import control_links, controls, documents, register, tickets
+
+CONTROL = "controls/<slug:framework>/<str:ref>/"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
-    path("controls/", views.control_list, name="control-list"),
-    path("controls/<slug:framework>/<str:ref>/", views.control_detail, name="control-detail"),
-    path("documents/", views.document_list, name="document-list"),
-    path("documents/<int:pk>/", views.document_detail, name="document-detail"),
-    path("tickets/", views.ticket_list, name="ticket-list"),
-    path("tickets/<int:pk>/", views.ticket_detail, name="ticket-detail"),
+    path("controls/", register.control_list, name="control-list"),
+    path("controls/bulk/", register.control_bulk, name="control-bulk"),
+    path(CONTROL, controls.control_detail, name="control-detail"),
+    path(CONTROL + "edit/", controls.control_edit, name="control-edit"),
+    path(CONTROL + "part/<slug:section>/", controls.control_section, name="control-section"),
+    path(CONTROL + "documents/link/", control_links.control_document_link, name="control-document-link"),
+    path(CONTROL + "documents/<int:pk>/unlink/", control_links.control_document_unlink, name="control-document-unlink"),
+    path(CONTROL + "tickets/link/", control_links.control_ticket_link, name="control-ticket-link"),
+    path(CONTROL + "tickets/<int:pk>/unlink/", control_links.control_ticket_unlink, name="control-ticket-unlink"),
+    path(CONTROL + "exemptions/propose/", control_links.control_exemption_propose, name="control-exemption-propose"),
+    path(
+        CONTROL + "exemptions/<int:pk>/approve/",
+        control_links.control_exemption_approve,
+        name="control-exemption-approve",
+    ),
+    path(
+        CONTROL + "exemptions/<int:pk>/revoke/", control_links.control_exemption_revoke, name="control-exemption-revoke"
+    ),
+    path("documents/", documents.document_list, name="document-list"),
+    path("documents/new/", documents.document_create, name="document-create"),
+    path("documents/<int:pk>/", documents.document_detail, name="document-detail"),
+    path("documents/<int:pk>/controls/link/", documents.document_control_link, name="document-control-link"),
+    path(
+        "documents/<int:pk>/controls/<int:control_pk>/unlink/",
+        documents.document_control_unlink,
+        name="document-control-unlink",
+    ),
+    path("tickets/", tickets.ticket_list, name="ticket-list"),
+    path("tickets/new/", tickets.ticket_create, name="ticket-create"),
+    path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket-detail"),
+    path("tickets/<int:pk>/controls/link/", tickets.ticket_control_link, name="ticket-control-link"),
+    path(
+        "tickets/<int:pk>/controls/<int:control_pk>/unlink/",
+        tickets.ticket_control_unlink,
+        name="ticket-control-unlink",
+    ),
 ]

@@ -1,0 +1,137 @@
+"""What the control page shows, section by section.
+
+Each function returns the context of one section (a partial of `compliance/control_detail.html`), so the
+full page and the htmx fragment that redraws one section after a change are built by the same code.
+Every section runs a fixed number of queries, whatever the number of links, evidence or history rows.
+The evidence app builds its section from here too (evidence depends on compliance, never the reverse).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from accounts import roles
+from compliance import forms, history
+from compliance.models import Control, ControlMapping, DocumentLink, MappingRelation, TicketLink
+from compliance.state import DerivedState, control_states
+
+EVIDENCE_SHOWN = 50
+
+# How a mapping reads from the other end: A subset of B means B is a superset of A.
+INVERSE = {MappingRelation.SUBSET: MappingRelation.SUPERSET, MappingRelation.SUPERSET: MappingRelation.SUBSET}
+RELATION_PHRASE = {
+    MappingRelation.EQUAL: "equal to",
+    MappingRelation.SUBSET: "part of",
+    MappingRelation.SUPERSET: "covers",
+    MappingRelation.INTERSECT: "overlaps with",
+}
+
+
+@dataclass
+class Mapped:
+    control: Control
+    relation: str
+    phrase: str
+    origin: str
+    state: DerivedState | None
+
+
+def control_for_page(queryset, framework: str, ref: str) -> Control | None:
+    return queryset.select_related("framework", "owner").filter(framework__slug=framework, ref=ref).first()
+
+
+def state_section(control: Control, user) -> dict:
+    return {
+        "control": control,
+        "derived": control_states([control])[control.pk],
+        "can_edit": roles.can_edit_control(user, control),
+        "can_contribute": roles.can_contribute(user),
+        "can_manage": roles.can_manage(user),
+    }
+
+
+def record_section(control: Control, user, form: forms.ControlRecordForm | None = None) -> dict:
+    return {"control": control, "can_edit": roles.can_edit_control(user, control), "record_form": form}
+
+
+def documents_section(control: Control, user, form: forms.DocumentLinkForm | None = None) -> dict:
+    links = DocumentLink.objects.filter(control=control).select_related("document", "linked_by")
+    can_contribute = roles.can_contribute(user)
+    if can_contribute and form is None:
+        form = forms.DocumentLinkForm(control=control)
+    return {
+        "control": control,
+        "document_links": links.order_by("document__title"),
+        "document_form": form if can_contribute else None,
+    }
+
+
+def tickets_section(control: Control, user, form: forms.TicketLinkForm | None = None) -> dict:
+    links = TicketLink.objects.filter(control=control).select_related("ticket", "linked_by")
+    can_contribute = roles.can_contribute(user)
+    return {
+        "control": control,
+        "ticket_links": links.order_by("-linked_at"),
+        "ticket_form": (form or forms.TicketLinkForm()) if can_contribute else None,
+    }
+
+
+def evidence_section(control: Control, user, added=None) -> dict:
+    items = control.evidence.select_related("collected_by", "superseded_by").order_by("-collected_at", "-pk")
+    return {
+        "control": control,
+        "current_evidence": list(items.filter(superseded_by__isnull=True)[:EVIDENCE_SHOWN]),
+        "superseded_evidence": list(items.filter(superseded_by__isnull=False)[:EVIDENCE_SHOWN]),
+        "evidence_shown": EVIDENCE_SHOWN,
+        "evidence_added": added,
+        "can_add_evidence": roles.can_contribute(user),
+    }
+
+
+def exemptions_section(control: Control, user, form: forms.ExemptionForm | None = None) -> dict:
+    exemptions = control.exemptions.select_related("requested_by", "approved_by", "revoked_by")
+    can_contribute = roles.can_contribute(user)
+    return {
+        "control": control,
+        "exemptions": exemptions.order_by("-requested_at"),
+        "exemption_form": (form or forms.ExemptionForm()) if can_contribute else None,
+        "can_decide_exemptions": roles.can_manage(user),
+    }
+
+
+def mapped_section(control: Control) -> dict:
+    mappings = ControlMapping.objects.filter(Q(source=control) | Q(target=control)).select_related(
+        "source__framework", "target__framework"
+    )
+    rows = []
+    for mapping in mappings:
+        if mapping.source_id == control.pk:
+            other, relation = mapping.target, mapping.relation
+        else:
+            other, relation = mapping.source, INVERSE.get(mapping.relation, mapping.relation)
+        rows.append((other, relation, mapping.origin))
+    states = control_states([other for other, _, _ in rows])
+    mapped = [
+        Mapped(other, relation, RELATION_PHRASE.get(relation, relation), origin, states.get(other.pk))
+        for other, relation, origin in sorted(rows, key=lambda row: (row[0].framework.slug, row[0].sort_key))
+    ]
+    return {"control": control, "mapped": mapped}
+
+
+def history_section(control: Control) -> dict:
+    return {"control": control, "timeline": history.control_timeline(control), "history_shown": history.SHOWN}
+
+
+def page_context(control: Control, user) -> dict:
+    return {
+        **state_section(control, user),
+        **record_section(control, user),
+        **documents_section(control, user),
+        **tickets_section(control, user),
+        **evidence_section(control, user),
+        **exemptions_section(control, user),
+        **mapped_section(control),
+        **history_section(control),
+    }

@@ -1,0 +1,243 @@
+"""Forms of the register pages. Validation errors belong to the field the person has to fix."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from compliance.filters import people_who_can_own
+from compliance.models import Control, ControlStatus, Document, DocumentKind, Framework
+from compliance.ticket_refs import TicketReferenceError, parse_ticket_reference
+
+MAX_EXEMPTION_DAYS = 366  # exemptions are temporary: a year at most, then decided again
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DistinctIds:
+    """Several forms share the control page: each needs its own element ids, or labels point at the wrong input."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class OwnerField(forms.ModelChoiceField):
+    def label_from_instance(self, user) -> str:
+        return user.get_full_name() or user.username
+
+
+class ControlRecordForm(DistinctIds, forms.ModelForm):
+    """The organisation's record of a control: Statement of Applicability, status, owner, review."""
+
+    id_prefix = "record"
+    owner = OwnerField(queryset=None, required=False, empty_label="Nobody")
+
+    class Meta:
+        model = Control
+        fields = ["applicable", "justification", "status", "owner", "next_review", "notes"]
+        widgets = {
+            "justification": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "next_review": DateInput(),
+        }
+        labels = {"applicable": "Applicable (Statement of Applicability)"}
+        help_texts = {"justification": "Why the control is included or excluded; required when excluded."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people_who_can_own()
+
+    def clean_next_review(self) -> date | None:
+        value = self.cleaned_data["next_review"]
+        # A date already in the past may stay as it is; a new one must lie ahead.
+        if value and "next_review" in self.changed_data and value < timezone.localdate():
+            raise ValidationError("The next review must be today or later.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        applicable, status = cleaned.get("applicable"), cleaned.get("status")
+        if applicable is False:
+            if not (cleaned.get("justification") or "").strip():
+                self.add_error("justification", "Excluding a control from the SoA needs a justification.")
+            if status and status != ControlStatus.NOT_APPLICABLE:
+                self.add_error("status", "A control excluded from the SoA has the status “Not applicable”.")
+        elif status == ControlStatus.NOT_APPLICABLE:
+            self.add_error("status", "To mark it not applicable, untick “Applicable” and give the justification.")
+        return cleaned
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class DocumentLinkForm(DistinctIds, forms.Form):
+    """Link an existing document, or create one and link it, in one step."""
+
+    id_prefix = "doclink"
+    document = forms.ModelChoiceField(
+        queryset=Document.objects.none(), required=False, label="Existing document", empty_label="Choose…"
+    )
+    title = forms.CharField(max_length=200, required=False, label="Or a new document: title")
+    kind = forms.ChoiceField(choices=DocumentKind.choices, initial=DocumentKind.POLICY)
+    url = forms.URLField(max_length=500, required=False, label="URL", assume_scheme="https")
+
+    def __init__(self, *args, control: Control | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        documents = Document.objects.all()
+        self.fields["document"].queryset = documents.exclude(controls=control) if control else documents
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("document") and cleaned.get("title"):
+            self.add_error("title", "Pick an existing document or give a new title, not both.")
+        elif not cleaned.get("document") and not cleaned.get("title") and not self.has_error("document"):
+            self.add_error("document", "Pick a document, or give the title of a new one.")
+        return cleaned
+
+
+class TicketReferenceField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return parse_ticket_reference(value)
+        except TicketReferenceError as error:
+            raise ValidationError(str(error)) from error
+
+
+class TicketLinkForm(DistinctIds, forms.Form):
+    id_prefix = "ticket"
+    reference = TicketReferenceField(
+        max_length=500,
+        label="Ticket URL or key",
+        help_text="A GitHub, GitLab or Jira URL, or a key such as SEC-12.",
+        widget=forms.TextInput(attrs={"placeholder": "https://github.com/acme/infra/issues/7"}),
+    )
+    title = forms.CharField(max_length=300, required=False, label="Title (optional)")
+
+
+class TicketForm(TicketLinkForm):
+    state = forms.CharField(max_length=40, required=False, label="State (optional)", help_text="open, closed…")
+
+
+class DocumentForm(forms.ModelForm):
+    owner = OwnerField(queryset=None, required=False, empty_label="Nobody")
+    url = forms.URLField(max_length=500, required=False, label="URL", assume_scheme="https")
+
+    class Meta:
+        model = Document
+        fields = ["title", "kind", "url", "version", "owner", "approved_at", "next_review"]
+        widgets = {"approved_at": DateInput(), "next_review": DateInput()}
+        labels = {"approved_at": "Approved on"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people_who_can_own()
+
+
+class ExemptionForm(DistinctIds, forms.Form):
+    id_prefix = "exemption"
+    title = forms.CharField(max_length=200)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Why the control cannot be met now.")
+    compensating_measures = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    expires_on = forms.DateField(
+        widget=DateInput(), label="Valid until", help_text=f"The end of that day; at most {MAX_EXEMPTION_DAYS} days."
+    )
+
+    def clean_expires_on(self) -> date:
+        value = self.cleaned_data["expires_on"]
+        today = timezone.localdate()
+        if value < today:
+            raise ValidationError("An exemption must end in the future.")
+        if value > today + timedelta(days=MAX_EXEMPTION_DAYS):
+            raise ValidationError(f"An exemption lasts at most {MAX_EXEMPTION_DAYS} days; renew it when it ends.")
+        return value
+
+    @property
+    def expires_at(self) -> datetime:
+        day_after = self.cleaned_data["expires_on"] + timedelta(days=1)
+        return timezone.make_aware(datetime.combine(day_after, time.min))
+
+
+class ControlPickForm(DistinctIds, forms.Form):
+    """Name a control from a document's or ticket's page: framework and ref, or a pasted `ctrl:` tag."""
+
+    id_prefix = "pick"
+    framework = forms.ModelChoiceField(
+        queryset=Framework.objects.all(), to_field_name="slug", required=False, empty_label="Choose…"
+    )
+    ref = forms.CharField(max_length=120, label="Control ref or tag", help_text="A.8.20, or ctrl:iso27001-2022:A.8.20")
+
+    def clean(self):
+        cleaned = super().clean()
+        ref = (cleaned.get("ref") or "").strip()
+        framework = cleaned.get("framework")
+        if not ref:
+            return cleaned
+        if ref.startswith("ctrl:") and ref.count(":") == 2:
+            _, slug, ref = ref.split(":")
+            query = {"framework__slug": slug, "ref": ref}
+        elif framework is None:
+            self.add_error("framework", "Choose the framework, or paste the control's tag.")
+            return cleaned
+        else:
+            query = {"framework": framework, "ref": ref}
+        control = Control.objects.select_related("framework").filter(**query).first()
+        if control is None:
+            self.add_error("ref", f"There is no control {ref} in that framework.")
+        cleaned["control"] = control
+        return cleaned
+
+
+class ControlIdsField(forms.Field):
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        try:
+            return [int(item) for item in value or []]
+        except (TypeError, ValueError) as error:
+            raise ValidationError("The selection is not a list of controls.") from error
+
+    def validate(self, value) -> None:
+        if not value:
+            raise ValidationError("Select at least one control.")
+
+
+NO_CHANGE, NOBODY = "", "nobody"
+
+
+class BulkChangeForm(forms.Form):
+    control = ControlIdsField()
+    set_owner = forms.ChoiceField(required=False, label="Set owner")
+    set_status = forms.ChoiceField(
+        required=False,
+        label="Set status",
+        choices=[(NO_CHANGE, "Keep")] + [c for c in ControlStatus.choices if c[0] != ControlStatus.NOT_APPLICABLE],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owners = {str(user.pk): user for user in people_who_can_own()}
+        owner_choices = [(pk, user.get_full_name() or user.username) for pk, user in self.owners.items()]
+        self.fields["set_owner"].choices = [(NO_CHANGE, "Keep"), (NOBODY, "Nobody")] + owner_choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("set_owner") and not cleaned.get("set_status") and not self.errors:
+            self.add_error("set_status", "Choose an owner or a status to set.")
+        return cleaned
+
+    def changes(self) -> dict:
+        changes = {}
+        if owner := self.cleaned_data.get("set_owner"):
+            changes["owner"] = None if owner == NOBODY else self.owners[owner]
+        if status := self.cleaned_data.get("set_status"):
+            changes["status"] = status
+        return changes

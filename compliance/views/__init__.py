@@ -1,0 +1,1 @@
+"""The register's pages: controls (register and detail), documents and tickets."""
