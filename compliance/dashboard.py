@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from accounts.decorators import viewer_required
 from compliance.models import (
@@ -225,6 +226,7 @@ def trend_chart(snapshots: list[DailySnapshot], today: date) -> dict:
     }
 
 
+@require_safe
 @viewer_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()

@@ -9,7 +9,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import viewer_required
 from compliance.models import Control, Framework
@@ -45,7 +45,7 @@ def _control(request: HttpRequest, framework: str, ref: str) -> Control:
     )
 
 
-@require_GET
+@require_safe
 @viewer_required
 def audit_home(request: HttpRequest) -> HttpResponse:
     period, start, end = audit_period(request.GET)
@@ -61,7 +61,7 @@ def audit_home(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "audit/home.html", context)
 
 
-@require_GET
+@require_safe
 @viewer_required
 def soa(request: HttpRequest) -> HttpResponse:
     framework = request.GET.get("framework") or None
@@ -84,7 +84,7 @@ def _export_name(framework: str | None, extension: str) -> str:
     return f"statement-of-applicability-{framework or 'all'}-{timezone.localdate():%Y%m%d}.{extension}"
 
 
-@require_GET
+@require_safe
 @viewer_required
 def soa_csv(request: HttpRequest) -> HttpResponse:
     framework = request.GET.get("framework") or None
@@ -94,7 +94,7 @@ def soa_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @viewer_required
 def soa_xlsx(request: HttpRequest) -> HttpResponse:
     framework = request.GET.get("framework") or None
@@ -104,7 +104,7 @@ def soa_xlsx(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @viewer_required
 def evidence_timeline(request: HttpRequest, framework: str, ref: str) -> HttpResponse:
     control = _control(request, framework, ref)
@@ -130,7 +130,7 @@ def evidence_timeline(request: HttpRequest, framework: str, ref: str) -> HttpRes
     return TemplateResponse(request, "audit/timeline.html", context)
 
 
-@require_GET
+@require_safe
 @viewer_required
 def control_changes(request: HttpRequest, framework: str, ref: str) -> HttpResponse:
     control = _control(request, framework, ref)
@@ -158,7 +158,7 @@ def _package(request: HttpRequest, pk: int) -> AuditPackage:
     return get_object_or_404(packages, pk=pk)
 
 
-@require_GET
+@require_safe
 @viewer_required
 def package_status(request: HttpRequest, pk: int) -> HttpResponse:
     package = _package(request, pk)
@@ -166,7 +166,7 @@ def package_status(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, template, {"package": package})
 
 
-@require_GET
+@require_safe
 @viewer_required
 def package_download(request: HttpRequest, pk: int) -> HttpResponse:
     package = _package(request, pk)

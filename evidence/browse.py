@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.views.decorators.http import require_safe
 
 from accounts.decorators import viewer_required
 from compliance.models import Control, Framework
@@ -85,6 +86,7 @@ def with_controls(evidence: EvidenceQuerySet) -> EvidenceQuerySet:
     )
 
 
+@require_safe
 @viewer_required
 def evidence_list(request: HttpRequest) -> HttpResponse:
     filters = EvidenceFilter(request.GET, frameworks=list(Framework.objects.all()))
@@ -94,6 +96,7 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, template, {"filters": filters, "page": page})
 
 
+@require_safe
 @viewer_required
 def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(
@@ -102,6 +105,7 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "evidence/evidence_detail.html", {"item": item})
 
 
+@require_safe
 @viewer_required
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Stream the stored file, but only after re-hashing it: a changed file is refused, never served."""
@@ -125,6 +129,7 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@require_safe
 @viewer_required
 def evidence_link(request: HttpRequest, pk: int) -> HttpResponse:
     """A page before leaving for a linked source, so nobody follows an evidence URL unawares."""
