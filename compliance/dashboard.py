@@ -29,6 +29,7 @@ from compliance.models import (
     Exemption,
     Framework,
     Ticket,
+    ref_sort_key,
 )
 
 TREND_DAYS = 90
@@ -146,7 +147,9 @@ def framework_standings(now: datetime) -> list[Standing]:
             continue
         scope = {"framework": framework.slug}
         item = standing(framework.name, totals[framework.pk], link, **scope)
-        themes = sorted((r for r in rows if r["framework_id"] == framework.pk), key=lambda r: r["group"])
+        themes = sorted(
+            (r for r in rows if r["framework_id"] == framework.pk), key=lambda r: ref_sort_key(r["group"])
+        )  # A.5 before A.10
         item.themes = [standing(r["group"], r, link, **scope, group=r["group"]) for r in themes]
         standings.append(item)
     return standings
