@@ -178,11 +178,11 @@ SERIES_COLOURS = ["#2456c7", "#1b7a3d", "#a86400", "#b3261e", "#6b7280"]
 class Series:
     name: str
     colour: str
-    points: list[tuple[float, float, str]]  # x, y, tooltip
+    points: list[tuple[str, str, str]]  # x, y (formatted here: floatformat costs ~40 µs a call), tooltip
 
     @property
     def polyline(self) -> str:
-        return " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in self.points)
+        return " ".join(f"{x},{y}" for x, y, _ in self.points)
 
     @property
     def latest(self) -> str:
@@ -210,16 +210,16 @@ def trend_chart(snapshots: list[DailySnapshot], today: date) -> dict:
                 continue
             x = CHART_PAD + inner_w * (snap.day - start).days / TREND_DAYS
             y = CHART_PAD + inner_h * (1 - share / 100)
-            points.append((x, y, f"{name} on {snap.day:%d %b %Y}: {share:.0f}% implemented"))
+            points.append((f"{x:.1f}", f"{y:.1f}", f"{name} on {snap.day:%d %b %Y}: {share:.0f}% implemented"))
         series.append(Series(name, SERIES_COLOURS[index % len(SERIES_COLOURS)], points))
-    gridlines = [(pct, CHART_PAD + inner_h * (1 - pct / 100)) for pct in (0, 25, 50, 75, 100)]
+    gridlines = [(pct, f"{CHART_PAD + inner_h * (1 - pct / 100):.1f}") for pct in (0, 25, 50, 75, 100)]
     return {
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
         "left": CHART_PAD,
         "right": CHART_WIDTH - CHART_PAD,
         "bottom": CHART_HEIGHT - CHART_PAD,
-        "label_y": CHART_HEIGHT - CHART_PAD / 3,
+        "label_y": f"{CHART_HEIGHT - CHART_PAD / 3:.1f}",
         "series": series,
         "gridlines": gridlines,
         "start": start,

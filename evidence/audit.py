@@ -4,6 +4,8 @@ the package request, an export that changes no record."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -13,7 +15,15 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import viewer_required
 from compliance.models import Control, Framework
-from evidence.audit_data import audit_period, change_log, coverage_gaps, in_force_during, period_bounds, soa_controls
+from evidence.audit_data import (
+    ControlLinks,
+    audit_period,
+    change_log,
+    coverage_gaps,
+    in_force_during,
+    period_bounds,
+    soa_controls,
+)
 from evidence.audit_data import soa_csv as render_soa_csv
 from evidence.audit_data import soa_xlsx as render_soa_xlsx
 from evidence.models import AuditPackage
@@ -68,6 +78,11 @@ def soa(request: HttpRequest) -> HttpResponse:
     period, start, end = audit_period(request.GET)
     frameworks = list(Framework.objects.all())
     controls = list(soa_controls(framework))
+    links, period_query = ControlLinks(), urlencode({"start": start.isoformat(), "end": end.isoformat()})
+    for control in controls:
+        control.detail_url = links("control-detail", control)
+        control.timeline_url = f"{links('audit-evidence-timeline', control)}?{period_query}"
+        control.changes_url = links("audit-control-changes", control)
     sections = [(fw, [c for c in controls if c.framework_id == fw.pk]) for fw in frameworks]
     context = {
         "sections": [(fw, rows) for fw, rows in sections if rows],

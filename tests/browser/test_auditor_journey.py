@@ -31,7 +31,8 @@ def writable_controls(page) -> list[str]:
         for (const form of document.forms) {
             const method = (form.getAttribute('method') || 'get').toLowerCase();
             const action = new URL(form.action, location.href).pathname;
-            const submits = [...form.querySelectorAll('button:not([type=button]):not([type=reset]), input[type=submit]')];
+            const submits = [...form.querySelectorAll(
+                'button:not([type=button]):not([type=reset]), input[type=submit]')];
             if (method !== 'get' && !allowed.includes(action) && submits.some(b => !b.disabled)) {
                 found.push(`form ${method} ${action}`);
             }

@@ -135,7 +135,10 @@ def test_the_ciso_sees_where_iso_2022_stands(client, ciso, catalogs):
     assert by_label["in progress"].value == 1
     assert by_label["not started"].value == total - 3
     assert by_label["failing"].value == 1
-    assert parse_qs(urlsplit(by_label["failing"].url).query) == {"framework": ["iso27001-2022"], "automated": ["failing"]}
+    assert parse_qs(urlsplit(by_label["failing"].url).query) == {
+        "framework": ["iso27001-2022"],
+        "automated": ["failing"],
+    }
     assert by_label["evidence missing"].value == total  # nothing collected yet
     themes = {t.name: t for t in iso.themes}
     organizational = next(t for name, t in themes.items() if name.lower().startswith("organi"))
@@ -223,7 +226,7 @@ def test_the_trend_is_an_inline_svg_of_the_daily_snapshots(client, ciso, catalog
     assert "<svg" in html and "<script" not in html.split("<main", 1)[1]
     iso = next(s for s in response.context["trend"]["series"] if s.name.startswith("ISO/IEC 27001:2022"))
     assert len(iso.points) == 3
-    ys = [y for _, y, _ in iso.points]
+    ys = [float(y) for _, y, _ in iso.points]
     assert ys[0] > ys[1] > ys[2]  # more implemented: higher on the chart (smaller y)
     applicable = Control.objects.filter(framework__slug="iso27001-2022", applicable=True).count()
     assert f"{100 * 18 / applicable:.0f}% implemented" in iso.latest
