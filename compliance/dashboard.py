@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import viewer_required
@@ -93,6 +94,11 @@ class Figure:
     value: int
     url: str
     tone: str = ""
+    where: str = ""  # the theme, for a screen reader reading one cell of the theme table
+
+    @property
+    def aria(self) -> str:
+        return f"{self.value} {self.label} in {self.where}" if self.where else f"{self.value} {self.label}"
 
 
 @dataclass
@@ -116,24 +122,25 @@ class RegisterLinks:
         return f"{self.base}?{urlencode(filters)}"
 
 
-def standing(name: str, counts: dict[str, int], link: RegisterLinks, **scope: str) -> Standing:
+def standing(name: str, counts: dict[str, int], link: RegisterLinks, where: str = "", **scope: str) -> Standing:
     applicable = {**scope, "applicable": "yes"}
+
+    def figure(label: str, key: str, tone: str = "", **filters: str) -> Figure:
+        return Figure(label, counts[key], link(**filters), tone, where)
+
     return Standing(
         name=name,
-        total=Figure("controls", counts["total"], link(**scope)),
-        statuses=[
-            Figure(label.lower(), counts[value], link(**scope, status=value), value)
-            for value, label in ControlStatus.choices
-        ],
+        total=figure("controls", "total", **scope),
+        statuses=[figure(label.lower(), value, value, **scope, status=value) for value, label in ControlStatus.choices],
         automated=[
-            Figure(status.label.lower(), counts[status.value], link(**scope, automated=status.value), status.value)
+            figure(status.label.lower(), status.value, status.value, **scope, automated=status.value)
             for status in AUTOMATED
         ],
         evidence=[
-            Figure("evidence missing", counts["evidence_missing"], link(**applicable, evidence="missing"), "missing"),
-            Figure("evidence stale", counts["evidence_stale"], link(**applicable, evidence="stale"), "stale"),
+            figure("evidence missing", "evidence_missing", "missing", **applicable, evidence="missing"),
+            figure("evidence stale", "evidence_stale", "stale", **applicable, evidence="stale"),
         ],
-        exempted=Figure("under an active exemption", counts["exempted"], link(**scope, exempted="yes")),
+        exempted=figure("under an active exemption", "exempted", **scope, exempted="yes"),
     )
 
 
@@ -150,7 +157,7 @@ def framework_standings(now: datetime) -> list[Standing]:
         themes = sorted(
             (r for r in rows if r["framework_id"] == framework.pk), key=lambda r: ref_sort_key(r["group"])
         )  # A.5 before A.10
-        item.themes = [standing(r["group"], r, link, **scope, group=r["group"]) for r in themes]
+        item.themes = [standing(r["group"], r, link, r["group"], **scope, group=r["group"]) for r in themes]
         standings.append(item)
     return standings
 
@@ -188,6 +195,15 @@ class Series:
     def latest(self) -> str:
         return self.points[-1][2] if self.points else ""
 
+    @property
+    def markers(self) -> str:
+        """A dot with a tooltip per day, built here: 270 dots through template tags cost ~10 ms."""
+        return format_html_join(
+            "",
+            '<circle cx="{}" cy="{}" r="2.5" fill="{}"><title>{}</title></circle>',
+            ((x, y, self.colour, tip) for x, y, tip in self.points),
+        )
+
 
 def implemented_share(counts: dict) -> float | None:
     """Implemented controls as a percentage of applicable ones (the trend's measure)."""
@@ -195,22 +211,28 @@ def implemented_share(counts: dict) -> float | None:
     return 100 * counts.get(ControlStatus.IMPLEMENTED, 0) / applicable if applicable else None
 
 
-def trend_chart(snapshots: list[DailySnapshot], today: date) -> dict:
+def trend_snapshots(today: date) -> list[tuple[date, str, dict]]:
+    """(day, framework name, counts) over the trend's window, oldest first."""
+    recent = DailySnapshot.objects.filter(day__gt=today - timedelta(days=TREND_DAYS))
+    return list(recent.order_by("day").values_list("day", "framework__name", "counts"))
+
+
+def trend_chart(snapshots: list[tuple[date, str, dict]], today: date) -> dict:
     start = today - timedelta(days=TREND_DAYS)
     inner_w, inner_h = CHART_WIDTH - 2 * CHART_PAD, CHART_HEIGHT - 2 * CHART_PAD
-    by_framework: dict[str, list[DailySnapshot]] = {}
-    for snapshot in snapshots:
-        by_framework.setdefault(snapshot.framework.name, []).append(snapshot)
+    by_framework: dict[str, list[tuple[date, dict]]] = {}
+    for day, name, counts in snapshots:
+        by_framework.setdefault(name, []).append((day, counts))
     series = []
     for index, (name, items) in enumerate(sorted(by_framework.items())):
         points = []
-        for snap in items:
-            share = implemented_share(snap.counts)
+        for day, counts in items:
+            share = implemented_share(counts)
             if share is None:
                 continue
-            x = CHART_PAD + inner_w * (snap.day - start).days / TREND_DAYS
+            x = CHART_PAD + inner_w * (day - start).days / TREND_DAYS
             y = CHART_PAD + inner_h * (1 - share / 100)
-            points.append((f"{x:.1f}", f"{y:.1f}", f"{name} on {snap.day:%d %b %Y}: {share:.0f}% implemented"))
+            points.append((f"{x:.1f}", f"{y:.1f}", f"{name} on {day:%d %b %Y}: {share:.0f}% implemented"))
         series.append(Series(name, SERIES_COLOURS[index % len(SERIES_COLOURS)], points))
     gridlines = [(pct, f"{CHART_PAD + inner_h * (1 - pct / 100):.1f}") for pct in (0, 25, 50, 75, 100)]
     return {
@@ -224,7 +246,7 @@ def trend_chart(snapshots: list[DailySnapshot], today: date) -> dict:
         "gridlines": gridlines,
         "start": start,
         "end": today,
-        "days": len({s.day for s in snapshots}),
+        "days": len({day for day, _, _ in snapshots}),
         "span": TREND_DAYS,
     }
 
@@ -236,7 +258,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     expiring = Exemption.objects.expiring_within(EXPIRY_WINDOW_DAYS)
     tickets = open_improvement_tickets()
-    snapshots = DailySnapshot.objects.filter(day__gt=today - timedelta(days=TREND_DAYS)).select_related("framework")
     context = {
         "standings": framework_standings(now),
         "expiring_count": expiring.count(),
@@ -244,6 +265,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "expiry_days": EXPIRY_WINDOW_DAYS,
         "open_ticket_count": tickets.count(),
         "open_tickets": _with_controls(tickets.order_by("-created_at", "-pk"))[:LIST_LIMIT],
-        "trend": trend_chart(list(snapshots), today),
+        "trend": trend_chart(trend_snapshots(today), today),
     }
     return TemplateResponse(request, "compliance/dashboard.html", context)

@@ -22,7 +22,7 @@ from evidence.audit_data import (
     coverage_gaps,
     in_force_during,
     period_bounds,
-    soa_controls,
+    soa_entries,
 )
 from evidence.audit_data import soa_csv as render_soa_csv
 from evidence.audit_data import soa_xlsx as render_soa_xlsx
@@ -77,13 +77,13 @@ def soa(request: HttpRequest) -> HttpResponse:
     framework = request.GET.get("framework") or None
     period, start, end = audit_period(request.GET)
     frameworks = list(Framework.objects.all())
-    controls = list(soa_controls(framework))
+    entries = soa_entries(framework)
     links, period_query = ControlLinks(), urlencode({"start": start.isoformat(), "end": end.isoformat()})
-    for control in controls:
-        control.detail_url = links("control-detail", control)
-        control.timeline_url = f"{links('audit-evidence-timeline', control)}?{period_query}"
-        control.changes_url = links("audit-control-changes", control)
-    sections = [(fw, [c for c in controls if c.framework_id == fw.pk]) for fw in frameworks]
+    for entry in entries:
+        entry.detail_url = links("control-detail", entry.framework_slug, entry.ref)
+        entry.timeline_url = f"{links('audit-evidence-timeline', entry.framework_slug, entry.ref)}?{period_query}"
+        entry.changes_url = links("audit-control-changes", entry.framework_slug, entry.ref)
+    sections = [(fw, [e for e in entries if e.framework_slug == fw.slug]) for fw in frameworks]
     context = {
         "sections": [(fw, rows) for fw, rows in sections if rows],
         "frameworks": frameworks,
@@ -103,7 +103,7 @@ def _export_name(framework: str | None, extension: str) -> str:
 @viewer_required
 def soa_csv(request: HttpRequest) -> HttpResponse:
     framework = request.GET.get("framework") or None
-    response = HttpResponse(render_soa_csv(soa_controls(framework)), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(render_soa_csv(soa_entries(framework)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_name(framework, "csv")}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -113,7 +113,7 @@ def soa_csv(request: HttpRequest) -> HttpResponse:
 @viewer_required
 def soa_xlsx(request: HttpRequest) -> HttpResponse:
     framework = request.GET.get("framework") or None
-    response = HttpResponse(render_soa_xlsx(soa_controls(framework)), content_type=XLSX)
+    response = HttpResponse(render_soa_xlsx(soa_entries(framework)), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{_export_name(framework, "xlsx")}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response

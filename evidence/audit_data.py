@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from compliance.models import Control, Document, DocumentLink, Exemption, Ticket, TicketLink
+from compliance.models import Control, ControlStatus, Document, DocumentLink, Exemption, Ticket, TicketLink
 from evidence.models import Evidence, EvidenceQuerySet
 
 # --- The Statement of Applicability ------------------------------------------------------------------
@@ -42,32 +42,84 @@ SOA_HEADER = [
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def soa_controls(framework_slug: str | None = None) -> QuerySet[Control]:
-    controls = Control.objects.select_related("framework", "owner", "state").prefetch_related(
-        Prefetch("exemptions", queryset=Exemption.objects.active().order_by("expires_at"), to_attr="active_exemptions")
+@dataclass
+class SoaEntry:
+    """One control's line in the Statement of Applicability, read with `values()`: the page lists every
+    control of every framework, and model instances (four per control) cost more than the SQL."""
+
+    framework: str
+    framework_slug: str
+    ref: str
+    title: str
+    theme: str
+    applicable: bool
+    justification: str
+    status: str
+    status_label: str
+    owner: str
+    evidence_count: int
+    fresh_until: datetime | None
+    exemptions: list[str] = field(default_factory=list)
+    detail_url: str = ""
+    timeline_url: str = ""
+    changes_url: str = ""
+
+    @property
+    def exemptions_text(self) -> str:
+        return "; ".join(self.exemptions)
+
+
+STATUS_LABELS = dict(ControlStatus.choices)
+
+
+def soa_entries(framework_slug: str | None = None) -> list[SoaEntry]:
+    """Every control (of one framework, or all) in register order; two queries."""
+    controls = Control.objects.in_framework(framework_slug) if framework_slug else Control.objects.all()
+    exempted: dict[int, list[str]] = {}
+    links = Exemption.controls.through.objects.filter(
+        exemption__in=Exemption.objects.active(), control__in=controls
+    ).order_by("exemption__expires_at", "exemption_id")
+    for control_id, title, expires_at in links.values_list("control_id", "exemption__title", "exemption__expires_at"):
+        exempted.setdefault(control_id, []).append(f"{title} (until {expires_at.date().isoformat()})")
+    rows = controls.values_list(
+        "pk",
+        "framework__name",
+        "framework__slug",
+        "ref",
+        "title",
+        "group",
+        "applicable",
+        "justification",
+        "status",
+        "owner__username",
+        "state__evidence_count",
+        "state__evidence_fresh_until",
     )
-    return controls.in_framework(framework_slug) if framework_slug else controls
-
-
-def state_of(control: Control):
-    return getattr(control, "state", None)  # no ControlState row yet: nothing collected, nothing automated
-
-
-def soa_row(control: Control) -> list[Any]:
-    state = state_of(control)
-    fresh_until = state.evidence_fresh_until if state else None
     return [
-        control.framework.name,
-        control.ref,
-        control.title,
-        control.group,
-        "Yes" if control.applicable else "No",
-        control.justification,
-        control.get_status_display(),
-        control.owner.get_username() if control.owner else "",
-        state.evidence_count if state else 0,
-        fresh_until.date().isoformat() if fresh_until else "",
-        "; ".join(f"{e.title} (until {e.expires_at.date().isoformat()})" for e in control.active_exemptions),
+        SoaEntry(
+            *(name, slug, ref, title, group, applicable, justification, status, STATUS_LABELS.get(status, status)),
+            owner=owner or "",
+            evidence_count=count or 0,  # no ControlState row yet: nothing collected
+            fresh_until=fresh_until,
+            exemptions=exempted.get(pk, []),
+        )
+        for pk, name, slug, ref, title, group, applicable, justification, status, owner, count, fresh_until in rows
+    ]
+
+
+def soa_row(entry: SoaEntry) -> list[Any]:
+    return [
+        entry.framework,
+        entry.ref,
+        entry.title,
+        entry.theme,
+        "Yes" if entry.applicable else "No",
+        entry.justification,
+        entry.status_label,
+        entry.owner,
+        entry.evidence_count,
+        entry.fresh_until.date().isoformat() if entry.fresh_until else "",
+        entry.exemptions_text,
     ]
 
 
@@ -86,11 +138,11 @@ def csv_text(header: list[str], rows: Iterable[list[Any]]) -> str:
     return out.getvalue()
 
 
-def soa_csv(controls: Iterable[Control]) -> str:
-    return csv_text(SOA_HEADER, (soa_row(c) for c in controls))
+def soa_csv(entries: Iterable[SoaEntry]) -> str:
+    return csv_text(SOA_HEADER, (soa_row(e) for e in entries))
 
 
-def soa_xlsx(controls: Iterable[Control]) -> bytes:
+def soa_xlsx(entries: Iterable[SoaEntry]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Statement of Applicability")
     bold = Font(bold=True)
@@ -100,8 +152,8 @@ def soa_xlsx(controls: Iterable[Control]) -> bytes:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    for control in controls:
-        sheet.append([_text_cell(sheet, value) for value in soa_row(control)])
+    for entry in entries:
+        sheet.append([_text_cell(sheet, value) for value in soa_row(entry)])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -123,11 +175,11 @@ class ControlLinks:
     def __init__(self) -> None:
         self.templates: dict[tuple[str, str], str] = {}
 
-    def __call__(self, name: str, control: Control) -> str:
-        key = (name, control.framework.slug)
+    def __call__(self, name: str, framework_slug: str, ref: str) -> str:
+        key = (name, framework_slug)
         if key not in self.templates:
-            self.templates[key] = reverse(name, args=[control.framework.slug, self.SENTINEL])
-        return self.templates[key].replace(self.SENTINEL, quote(control.ref, safe=RFC3986_SUBDELIMS + "/~:@"))
+            self.templates[key] = reverse(name, args=[framework_slug, self.SENTINEL])
+        return self.templates[key].replace(self.SENTINEL, quote(ref, safe=RFC3986_SUBDELIMS + "/~:@"))
 
 
 # --- The audit period ----------------------------------------------------------------------------------

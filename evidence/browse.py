@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.decorators import viewer_required
 from compliance.models import Control, Framework
-from evidence.audit_data import start_of_day
+from evidence.audit_data import ControlLinks, start_of_day
 from evidence.integrity import IntegrityFailure, verified_copy
 from evidence.models import Evidence, EvidenceKind, EvidenceQuerySet
 
@@ -92,6 +92,10 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
     filters = EvidenceFilter(request.GET, frameworks=list(Framework.objects.all()))
     evidence = filters.apply(Evidence.objects.select_related("collected_by", "superseded_by"))
     page = Paginator(with_controls(evidence), PAGE_SIZE).get_page(request.GET.get("page"))
+    links = ControlLinks()
+    for item in page:
+        for control in item.controls.all():
+            control.url = links("control-detail", control.framework.slug, control.ref)
     template = "evidence/evidence_list.html#results" if request.htmx else "evidence/evidence_list.html"
     return TemplateResponse(request, template, {"filters": filters, "page": page})
 

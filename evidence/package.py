@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts import roles
 from compliance.models import Control, Framework
-from evidence.audit_data import csv_text, in_force_during, soa_controls, soa_csv
+from evidence.audit_data import csv_text, in_force_during, soa_csv, soa_entries
 from evidence.integrity import IntegrityFailure, verified_copy
 from evidence.models import AuditPackage, Evidence, PackageState
 
@@ -198,7 +198,7 @@ def package_write(*, out: IO[bytes], scope: Scope, requested_by: str, progress: 
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         writer = PackageWriter(archive, report)
         framework_slug = scope.framework.slug if scope.framework else None
-        writer.add(SOA_NAME, soa_csv(soa_controls(framework_slug)).encode())
+        writer.add(SOA_NAME, soa_csv(soa_entries(framework_slug)).encode())
         done += 1
         for control in controls:
             folder = f"controls/{control.framework.slug}/{safe_name(control.ref)}"
