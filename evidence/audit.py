@@ -4,6 +4,7 @@ the package request, an export that changes no record."""
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlencode
 
 from django import forms
@@ -28,6 +29,8 @@ from evidence.audit_data import soa_csv as render_soa_csv
 from evidence.audit_data import soa_xlsx as render_soa_xlsx
 from evidence.models import AuditPackage
 from evidence.package import audit_package_request
+
+logger = logging.getLogger("controltrace.evidence.audit")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_PACKAGES = 10
@@ -187,8 +190,11 @@ def package_download(request: HttpRequest, pk: int) -> HttpResponse:
     package = _package(request, pk)
     if not package.file:
         return TemplateResponse(request, "audit/package.html", {"package": package}, status=409)
-    response = FileResponse(
-        package.file.open("rb"), as_attachment=True, filename=package.download_name, content_type="application/zip"
-    )
+    try:
+        stored = package.file.open("rb")
+    except FileNotFoundError:
+        logger.error("Audit package %s: its stored file %s is missing", package.pk, package.file.name)
+        return TemplateResponse(request, "audit/package.html", {"package": package, "missing": True}, status=410)
+    response = FileResponse(stored, as_attachment=True, filename=package.download_name, content_type="application/zip")
     response["X-Content-Type-Options"] = "nosniff"
     return response

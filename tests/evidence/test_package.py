@@ -280,3 +280,15 @@ def test_a_package_request_records_its_audit_period(
     package = AuditPackage.objects.get()
     assert package.state == PackageState.SUCCEEDED and package.file.name.endswith(".zip")
     assert package.period_end == timezone.localdate() - timedelta(days=1)
+
+
+def test_a_package_whose_file_was_removed_says_so(
+    client, auditor, catalogs, eager_tasks, django_capture_on_commit_callbacks
+):
+    client.force_login(auditor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/audit/packages/", {})
+    package = AuditPackage.objects.get()
+    package.file.storage.delete(package.file.name)
+    response = client.get(f"/audit/packages/{package.pk}/download/")
+    assert response.status_code == 410 and b"no longer stored" in response.content
