@@ -1,5 +1,8 @@
 """The admin asks the same role layer as the pages and the API."""
 
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+
 from accounts import roles
 
 
@@ -26,6 +29,15 @@ class RoleAdminMixin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return self.allow_delete and roles.can_manage(request.user)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """django-simple-history saves a POSTed historical version ("revert") with only the *view*
+        permission; a revert is a change, so it must pass the change check like any other edit."""
+        if request.method == "POST" and not self.has_change_permission(
+            request, self.get_object(request, unquote(object_id))
+        ):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ManagerAdminMixin(RoleAdminMixin):

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import roles
+from accounts.models import Role
 from compliance.models import Control
 
 
@@ -94,3 +96,69 @@ class Evidence(models.Model):
     @property
     def collector(self) -> str:
         return str(self.collected_by) if self.collected_by_id else self.produced_by
+
+
+class PackageState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Being built"
+    SUCCEEDED = "succeeded", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class AuditPackageQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AuditPackageQuerySet:
+        """The CISO and auditors see every package; anyone else only those they asked for."""
+        role = roles.role_of(user)
+        if role in (Role.CISO, Role.AUDITOR):
+            return self
+        if role is not None:
+            return self.filter(requested_by=user)
+        return self.none()
+
+
+class AuditPackage(models.Model):
+    """A zip of the Statement of Applicability and every control's evidence, built by a task."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_packages"
+    )
+    framework = models.ForeignKey(
+        "compliance.Framework", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=PackageState.choices, default=PackageState.QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="audit-packages/%Y/%m/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    integrity_failures = models.PositiveIntegerField(
+        default=0, help_text="Stored evidence files whose hash no longer matched; listed in the manifest."
+    )
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AuditPackageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"audit package {self.pk} ({self.get_state_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("audit-package", args=[self.pk])
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in (PackageState.QUEUED, PackageState.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.progress_done / self.progress_total) if self.progress_total else 0
+
+    @property
+    def download_name(self) -> str:
+        scope = self.framework.slug if self.framework_id else "all-frameworks"
+        return f"audit-package-{scope}-{self.created_at:%Y%m%d}-{self.pk}.zip"

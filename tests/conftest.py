@@ -116,3 +116,14 @@ def aws(moto_server, monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return moto_server
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process even when a broker is configured (CI sets REDIS_URL)."""
+    from config.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved

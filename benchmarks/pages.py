@@ -1,0 +1,282 @@
+"""Page speed at scale, on PostgreSQL: p50/p95 of the CISO's and the auditor's main pages.
+
+Builds, in a throwaway database (`bench_<your database>`), the three catalogs with 20,000 evidence
+items (40,000 evidence-control links, a quarter superseded), 5,000 tickets and 5,000 documents (each
+linked to two controls), 200 exemptions, 90 days of snapshots, and 200,000 findings-like rows. There
+is no Finding model on this branch, so those rows are simple_history records of the controls
+(HistoricalControl): a real table the audit change log reads, of the size findings would reach.
+
+Then it asks each page ~30 times with the Django test Client, logged in as the CISO, and prints p50,
+p95 and the SQL query count per page. Target: p95 under 150 ms.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ct_dashaudit .venv/bin/python benchmarks/pages.py
+    (--requests N, --keepdb to reuse the built database on the next run)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import Membership, Role  # noqa: E402
+from compliance.catalog import load_catalogs  # noqa: E402
+from compliance.dashboard import snapshot_take  # noqa: E402
+from compliance.models import (  # noqa: E402
+    Control,
+    ControlState,
+    ControlStatus,
+    DailySnapshot,
+    Document,
+    DocumentLink,
+    Exemption,
+    Ticket,
+    TicketLink,
+)
+from evidence.models import Evidence  # noqa: E402
+from evidence.services import evidence_summary_refresh  # noqa: E402
+
+EVIDENCE, TICKETS, DOCUMENTS, FINDINGS, EXEMPTIONS = 20_000, 5_000, 5_000, 200_000, 200
+TARGET_P95_MS = 150
+BATCH = 5_000
+
+
+def member(username: str, role: Role):
+    user = get_user_model().objects.create_user(username, password="x")
+    Membership.objects.create(user=user, role=role)
+    return user
+
+
+def build(rng: random.Random) -> None:
+    now = timezone.now()
+    load_catalogs()
+    ciso = member("ciso", Role.CISO)
+    engineers = [member(f"engineer{i}", Role.ENGINEER) for i in range(10)]
+    member("auditor", Role.AUDITOR)
+    controls = list(Control.objects.all())
+    for control in controls:
+        control.status = rng.choice(ControlStatus.values)
+        control.owner = rng.choice(engineers)
+        control.applicable = control.status != ControlStatus.NOT_APPLICABLE
+    Control.objects.bulk_update(controls, ["status", "owner", "applicable"])
+    ControlState.objects.bulk_create(
+        [
+            ControlState(control=c, automated_status=rng.choice(["passing", "failing", "error", "none"]))
+            for c in controls
+        ],
+        update_conflicts=True,
+        unique_fields=["control"],
+        update_fields=["automated_status"],
+    )
+    build_evidence(rng, controls, engineers, now)
+    build_register(rng, controls, engineers, ciso, now)
+    build_findings_like_history(rng, controls, ciso, now)
+    for days_ago in range(90):
+        snapshot_take(day=timezone.localdate() - timedelta(days=days_ago))
+
+
+def build_evidence(rng, controls, engineers, now) -> None:
+    through = Evidence.controls.through
+    items = []
+    for index in range(EVIDENCE):
+        collected = now - timedelta(days=rng.uniform(0, 730))
+        kind = rng.choice(["link", "note", "automated"])
+        body = f"evidence {index}"
+        items.append(
+            Evidence(
+                kind=kind,
+                title=f"Evidence {index}: {rng.choice(['access review', 'SG export', 'backup test', 'policy'])}",
+                description=body if kind != "link" else "",
+                url=f"https://wiki.example/{index}" if kind == "link" else "",
+                sha256=hashlib.sha256(body.encode()).hexdigest(),
+                collected_at=collected,
+                valid_until=collected + timedelta(days=365),
+                collected_by=rng.choice(engineers) if kind != "automated" else None,
+                produced_by="scan of demo-aws" if kind == "automated" else "",
+            )
+        )
+    created = Evidence.objects.bulk_create(items, batch_size=BATCH)  # bulk_create skips the immutability guard
+    links = []
+    for item in created:
+        for control in rng.sample(controls, 2):
+            links.append(through(evidence_id=item.pk, control_id=control.pk))
+    through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
+    # A quarter of the items are corrections that supersede an older one (set with SQL: the ORM refuses).
+    older, newer = created[: EVIDENCE // 4], created[EVIDENCE // 4 : EVIDENCE // 2]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {Evidence._meta.db_table} SET supersedes_id = %s WHERE id = %s",
+            [(old.pk, new.pk) for old, new in zip(older, newer, strict=True)],
+        )
+    evidence_summary_refresh()
+
+
+def build_register(rng, controls, engineers, ciso, now) -> None:
+    documents = Document.objects.bulk_create(
+        [Document(title=f"Document {i}", owner=rng.choice(engineers)) for i in range(DOCUMENTS)], batch_size=BATCH
+    )
+    tickets = Ticket.objects.bulk_create(
+        [
+            Ticket(
+                system="jira", key=f"SEC-{i}", title=f"Ticket {i}", state=rng.choice(["open", "In Progress", "Done"])
+            )
+            for i in range(TICKETS)
+        ],
+        batch_size=BATCH,
+    )
+    DocumentLink.objects.bulk_create(
+        [DocumentLink(document=d, control=c, linked_by=ciso) for d in documents for c in rng.sample(controls, 2)],
+        batch_size=BATCH,
+    )
+    TicketLink.objects.bulk_create(
+        [TicketLink(ticket=t, control=c, linked_by=ciso) for t in tickets for c in rng.sample(controls, 2)],
+        batch_size=BATCH,
+    )
+    exemptions = Exemption.objects.bulk_create(
+        [
+            Exemption(
+                title=f"Exemption {i}",
+                reason="Accepted risk",
+                requested_by=ciso,
+                approved_by=ciso,
+                approved_at=now,
+                expires_at=now + timedelta(days=rng.randint(1, 200)),
+            )
+            for i in range(EXEMPTIONS)
+        ]
+    )
+    Exemption.controls.through.objects.bulk_create(
+        [Exemption.controls.through(exemption_id=e.pk, control_id=rng.choice(controls).pk) for e in exemptions]
+    )
+
+
+def build_findings_like_history(rng, controls, ciso, now) -> None:
+    historical = Control.history.model
+    rows = []
+    for index in range(FINDINGS):
+        control = controls[index % len(controls)]
+        rows.append(
+            historical(
+                id=control.pk,
+                framework_id=control.framework_id,
+                ref=control.ref,
+                title=control.title,
+                summary=control.summary,
+                group=control.group,
+                attributes=control.attributes,
+                applicable=control.applicable,
+                justification=control.justification,
+                status=rng.choice(ControlStatus.values),
+                owner_id=control.owner_id,
+                notes=f"check result {index}",
+                history_date=now - timedelta(minutes=FINDINGS - index),
+                history_type="~",
+                history_user=ciso,
+            )
+        )
+    historical.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def measure(client: Client, url: str, requests: int) -> dict:
+    """Wall-clock p50/p95 (what a user waits, PostgreSQL included) and this process's CPU p50 (Python and
+    templates only, which the other processes sharing the machine's cores cannot inflate)."""
+    for _ in range(3):  # warm caches and connections, as a running server would have them
+        assert client.get(url).status_code == 200, url
+    queries = []
+    with connection.execute_wrapper(lambda execute, *args: queries.append(args[0]) or execute(*args)):
+        client.get(url)
+    wall, cpu = [], []
+    for _ in range(requests):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        response = client.get(url)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return {
+        "p50": statistics.median(wall),
+        "p95": percentile(wall, 0.95),
+        "cpu": statistics.median(cpu),
+        "queries": len(queries),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--keepdb", action="store_true", help="keep (and reuse) the built test database")
+    args = parser.parse_args()
+    # No setup_test_environment(): it instruments template rendering for tests and would inflate the times.
+    if connection.vendor != "postgresql":
+        print("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
+        return 2
+    real_name = connection.settings_dict["NAME"]
+    # Not `test_<name>`: that one is pytest's, and a test run must not find (or drop) benchmark data.
+    connection.settings_dict["TEST"]["NAME"] = f"bench_{real_name}"
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keepdb)
+    if args.keepdb and Evidence.objects.count() != EVIDENCE:  # a build that did not finish: start again
+        connection.close()
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        if not Evidence.objects.exists():
+            started = time.perf_counter()
+            build(random.Random(27001))
+            print(f"built the data in {time.perf_counter() - started:.0f} s")
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        return report(args.requests)
+    finally:
+        if not args.keepdb:
+            connection.creation.destroy_test_db(real_name, verbosity=0)
+
+
+def report(requests: int) -> int:
+    counts = {
+        "evidence": Evidence.objects.count(),
+        "tickets": Ticket.objects.count(),
+        "documents": Document.objects.count(),
+        "findings-like history rows": Control.history.count(),
+        "snapshots": DailySnapshot.objects.count(),
+    }
+    print(", ".join(f"{n} {what}" for what, n in counts.items()))
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="ciso"))
+    control = Control.objects.select_related("framework").get(framework__slug="iso27001-2022", ref="A.8.20")
+    pages = ["/", "/controls/", control.get_absolute_url(), "/evidence/", "/audit/", "/audit/soa/"]
+    print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    print(f"{'page':<34}{'p50 ms':>8}{'p95 ms':>8}{'cpu p50':>9}{'queries':>9}")
+    slow = []
+    for url in pages:
+        m = measure(client, url, requests)
+        print(f"{url:<34}{m['p50']:>8.1f}{m['p95']:>8.1f}{m['cpu']:>9.1f}{m['queries']:>9}")
+        if m["p95"] >= TARGET_P95_MS:
+            slow.append(url)
+    verdict = "met" if not slow else "MISSED on " + ", ".join(slow)
+    print(f"{requests} requests per page; target p95 < {TARGET_P95_MS} ms: {verdict}")
+    return 1 if slow else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

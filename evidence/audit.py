@@ -1,0 +1,200 @@
+"""Auditor views under /audit/: the Statement of Applicability and its exports, each control's evidence
+over the audit period and change log, and the audit package. Everything here reads; the only POST is
+the package request, an export that changes no record."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from django import forms
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts.decorators import viewer_required
+from compliance.models import Control, Framework
+from evidence.audit_data import (
+    ControlLinks,
+    audit_period,
+    change_log,
+    coverage_gaps,
+    in_force_during,
+    period_bounds,
+    soa_entries,
+)
+from evidence.audit_data import soa_csv as render_soa_csv
+from evidence.audit_data import soa_xlsx as render_soa_xlsx
+from evidence.models import AuditPackage
+from evidence.package import audit_package_request
+
+logger = logging.getLogger("controltrace.evidence.audit")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RECENT_PACKAGES = 10
+
+
+class PackageRequest(forms.Form):
+    framework = forms.ModelChoiceField(
+        Framework.objects.all(), required=False, to_field_name="slug", empty_label="All frameworks"
+    )
+    start = forms.DateField(required=False, widget=forms.DateInput({"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput({"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("The period must start before it ends.")
+        return data
+
+
+def _control(request: HttpRequest, framework: str, ref: str) -> Control:
+    return get_object_or_404(
+        Control.objects.visible_to(request.user).select_related("framework", "owner", "state"),
+        framework__slug=framework,
+        ref=ref,
+    )
+
+
+@require_safe
+@viewer_required
+def audit_home(request: HttpRequest) -> HttpResponse:
+    period, start, end = audit_period(request.GET)
+    packages = AuditPackage.objects.visible_to(request.user).select_related("requested_by", "framework")
+    context = {
+        "frameworks": Framework.objects.all(),
+        "period": period,
+        "start": start,
+        "end": end,
+        "package_form": PackageRequest(initial={"start": start, "end": end}),
+        "packages": packages[:RECENT_PACKAGES],
+    }
+    return TemplateResponse(request, "audit/home.html", context)
+
+
+@require_safe
+@viewer_required
+def soa(request: HttpRequest) -> HttpResponse:
+    framework = request.GET.get("framework") or None
+    period, start, end = audit_period(request.GET)
+    frameworks = list(Framework.objects.all())
+    entries = soa_entries(framework)
+    links, period_query = ControlLinks(), urlencode({"start": start.isoformat(), "end": end.isoformat()})
+    for entry in entries:
+        entry.detail_url = links("control-detail", entry.framework_slug, entry.ref)
+        entry.timeline_url = f"{links('audit-evidence-timeline', entry.framework_slug, entry.ref)}?{period_query}"
+        entry.changes_url = links("audit-control-changes", entry.framework_slug, entry.ref)
+    sections = [(fw, [e for e in entries if e.framework_slug == fw.slug]) for fw in frameworks]
+    context = {
+        "sections": [(fw, rows) for fw, rows in sections if rows],
+        "frameworks": frameworks,
+        "framework": framework,
+        "period": period,
+        "start": start,
+        "end": end,
+    }
+    return TemplateResponse(request, "audit/soa.html", context)
+
+
+def _export_name(framework: str | None, extension: str) -> str:
+    return f"statement-of-applicability-{framework or 'all'}-{timezone.localdate():%Y%m%d}.{extension}"
+
+
+@require_safe
+@viewer_required
+def soa_csv(request: HttpRequest) -> HttpResponse:
+    framework = request.GET.get("framework") or None
+    response = HttpResponse(render_soa_csv(soa_entries(framework)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(framework, "csv")}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_safe
+@viewer_required
+def soa_xlsx(request: HttpRequest) -> HttpResponse:
+    framework = request.GET.get("framework") or None
+    response = HttpResponse(render_soa_xlsx(soa_entries(framework)), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(framework, "xlsx")}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_safe
+@viewer_required
+def evidence_timeline(request: HttpRequest, framework: str, ref: str) -> HttpResponse:
+    control = _control(request, framework, ref)
+    period, start, end = audit_period(request.GET)
+    since, until = period_bounds(start, end)
+    items = list(
+        in_force_during(control.evidence.all(), start, end)
+        .select_related("collected_by", "superseded_by")
+        .order_by("collected_at", "pk")
+    )
+    gaps = coverage_gaps(items, since, until)
+    context = {
+        "control": control,
+        "period": period,
+        "start": start,
+        "end": end,
+        "since": since,
+        "items": items,
+        "gaps": gaps,
+        "uncovered_days": round(sum(g.days for g in gaps), 1),
+        "period_days": (end - start).days + 1,
+    }
+    return TemplateResponse(request, "audit/timeline.html", context)
+
+
+@require_safe
+@viewer_required
+def control_changes(request: HttpRequest, framework: str, ref: str) -> HttpResponse:
+    control = _control(request, framework, ref)
+    return TemplateResponse(request, "audit/changes.html", {"control": control, "changes": change_log(control)})
+
+
+@require_POST
+@viewer_required
+def package_request(request: HttpRequest) -> HttpResponse:
+    form = PackageRequest(request.POST)
+    if not form.is_valid():
+        return TemplateResponse(request, "audit/home.html#package-form", {"package_form": form}, status=400)
+    data = form.cleaned_data
+    package = audit_package_request(
+        actor=request.user, framework=data["framework"], start=data["start"], end=data["end"]
+    )
+    if request.htmx:
+        package.refresh_from_db()  # in eager mode the task has already run
+        return TemplateResponse(request, "audit/package.html#progress", {"package": package}, status=201)
+    return redirect(package)
+
+
+def _package(request: HttpRequest, pk: int) -> AuditPackage:
+    packages = AuditPackage.objects.visible_to(request.user).select_related("requested_by", "framework")
+    return get_object_or_404(packages, pk=pk)
+
+
+@require_safe
+@viewer_required
+def package_status(request: HttpRequest, pk: int) -> HttpResponse:
+    package = _package(request, pk)
+    template = "audit/package.html#progress" if request.htmx else "audit/package.html"
+    return TemplateResponse(request, template, {"package": package})
+
+
+@require_safe
+@viewer_required
+def package_download(request: HttpRequest, pk: int) -> HttpResponse:
+    package = _package(request, pk)
+    if not package.file:
+        return TemplateResponse(request, "audit/package.html", {"package": package}, status=409)
+    try:
+        stored = package.file.open("rb")
+    except FileNotFoundError:
+        logger.error("Audit package %s: its stored file %s is missing", package.pk, package.file.name)
+        return TemplateResponse(request, "audit/package.html", {"package": package, "missing": True}, status=410)
+    response = FileResponse(stored, as_attachment=True, filename=package.download_name, content_type="application/zip")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,141 @@
+"""The evidence browser: find evidence, read its record, and download the file only if it is intact."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import PurePosixPath
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_safe
+
+from accounts.decorators import viewer_required
+from compliance.models import Control, Framework
+from evidence.audit_data import ControlLinks, start_of_day
+from evidence.integrity import IntegrityFailure, verified_copy
+from evidence.models import Evidence, EvidenceKind, EvidenceQuerySet
+
+logger = logging.getLogger("controltrace.evidence")
+
+PAGE_SIZE = 50
+STATES = [("fresh", "Fresh"), ("stale", "Stale"), ("superseded", "Superseded")]
+
+
+class EvidenceFilter(forms.Form):
+    q = forms.CharField(required=False, label="Search", help_text="Title, description, producer or SHA-256 prefix")
+    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *EvidenceKind.choices])
+    framework = forms.ChoiceField(required=False, label="Framework")
+    control = forms.CharField(required=False, label="Control", help_text="A reference such as A.8.20 or CC6.6")
+    state = forms.ChoiceField(required=False, choices=[("", "Any state"), *STATES])
+    collected_from = forms.DateField(required=False, label="Collected from", widget=forms.DateInput({"type": "date"}))
+    collected_to = forms.DateField(required=False, label="Collected to", widget=forms.DateInput({"type": "date"}))
+
+    def __init__(self, *args, frameworks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["framework"].choices = [("", "All frameworks"), *((f.slug, f.name) for f in frameworks)]
+
+    def apply(self, evidence: EvidenceQuerySet) -> EvidenceQuerySet:
+        if not self.is_valid():
+            return evidence.none()
+        data = self.cleaned_data
+        if data["q"]:
+            q = data["q"].strip()
+            evidence = evidence.filter(
+                Q(title__icontains=q)
+                | Q(description__icontains=q)
+                | Q(produced_by__icontains=q)
+                | Q(sha256__startswith=q.lower())
+            )
+        if data["kind"]:
+            evidence = evidence.filter(kind=data["kind"])
+        served = Evidence.controls.through.objects.filter(evidence_id=OuterRef("pk"))
+        if data["framework"]:
+            served = served.filter(control__framework__slug=data["framework"])
+        if data["control"]:
+            served = served.filter(control__ref__iexact=data["control"].strip())
+        if data["framework"] or data["control"]:
+            evidence = evidence.filter(Exists(served))
+        evidence = self._state(evidence, data["state"])
+        if data["collected_from"]:
+            evidence = evidence.filter(collected_at__gte=start_of_day(data["collected_from"]))
+        if data["collected_to"]:
+            evidence = evidence.filter(collected_at__lt=start_of_day(data["collected_to"] + timedelta(days=1)))
+        return evidence
+
+    @staticmethod
+    def _state(evidence: EvidenceQuerySet, state: str) -> EvidenceQuerySet:
+        if state == "fresh":
+            return evidence.current().fresh()
+        if state == "stale":
+            return evidence.current().stale()
+        if state == "superseded":
+            return evidence.filter(superseded_by__isnull=False)
+        return evidence
+
+
+def with_controls(evidence: EvidenceQuerySet) -> EvidenceQuerySet:
+    return evidence.prefetch_related(
+        Prefetch(
+            "controls", queryset=Control.objects.select_related("framework").order_by("framework__slug", "sort_key")
+        )
+    )
+
+
+@require_safe
+@viewer_required
+def evidence_list(request: HttpRequest) -> HttpResponse:
+    filters = EvidenceFilter(request.GET, frameworks=list(Framework.objects.all()))
+    evidence = filters.apply(Evidence.objects.select_related("collected_by", "superseded_by"))
+    page = Paginator(with_controls(evidence), PAGE_SIZE).get_page(request.GET.get("page"))
+    links = ControlLinks()
+    for item in page:
+        for control in item.controls.all():
+            control.url = links("control-detail", control.framework.slug, control.ref)
+    template = "evidence/evidence_list.html#results" if request.htmx else "evidence/evidence_list.html"
+    return TemplateResponse(request, template, {"filters": filters, "page": page})
+
+
+@require_safe
+@viewer_required
+def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(
+        with_controls(Evidence.objects.select_related("collected_by", "supersedes", "superseded_by")), pk=pk
+    )
+    return TemplateResponse(request, "evidence/evidence_detail.html", {"item": item})
+
+
+@require_safe
+@viewer_required
+def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stream the stored file, but only after re-hashing it: a changed file is refused, never served."""
+    item = get_object_or_404(Evidence, pk=pk)
+    if not item.file:
+        raise Http404("This evidence has no stored file.")
+    try:
+        copy = verified_copy(item)
+    except IntegrityFailure as failure:
+        logger.warning("Refused download of evidence %s to %s: %s", item.pk, request.user, failure)
+        return TemplateResponse(
+            request, "evidence/integrity_failure.html", {"item": item, "failure": failure}, status=409
+        )
+    response = FileResponse(
+        copy,
+        as_attachment=True,
+        filename=PurePosixPath(item.file.name).name,
+        content_type=item.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_safe
+@viewer_required
+def evidence_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """A page before leaving for a linked source, so nobody follows an evidence URL unawares."""
+    item = get_object_or_404(Evidence.objects.exclude(url=""), pk=pk)
+    return TemplateResponse(request, "evidence/evidence_link.html", {"item": item})
