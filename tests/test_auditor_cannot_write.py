@@ -38,12 +38,6 @@ NOT_REGISTER_WRITES = {
 # Read-only pages whose views ignore the method; a POST renders the page or redirects to a page.
 READ_ONLY_PAGES = {
     "healthz": "liveness probe",
-    "control-list": "the register (compliance/views.py, owned by the register's author)",
-    "control-detail": "a control's page (same)",
-    "document-list": "the document list (same)",
-    "document-detail": "a document's page (same)",
-    "ticket-list": "the ticket list (same)",
-    "ticket-detail": "a ticket's page (same)",
     "admin:index": "the admin's home",
     "admin:app_list": "an admin app's index",
     "admin:jsi18n": "the admin's JavaScript catalog",
@@ -95,6 +89,8 @@ def samples(catalogs, ciso, auditor, control):
         "app_label": "compliance",
         "format": "json",
         "version_id": history_id,
+        "section": "state",
+        "control_pk": control.pk,
     }
 
 
