@@ -12,6 +12,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -65,8 +66,10 @@ def controls_with_state():
     """Controls with everything the API shows about them, in a fixed number of queries."""
     active = Q(exemptions__approved_at__isnull=False, exemptions__revoked_at__isnull=True)
     active &= Q(exemptions__expires_at__gt=timezone.now())
-    return Control.objects.select_related("framework", "owner", "state").annotate(
-        active_exemptions=Count("exemptions", filter=active, distinct=True)
+    return (
+        Control.objects.select_related("framework", "owner", "state")
+        .annotate(active_exemptions=Count("exemptions", filter=active, distinct=True))
+        .order_by("framework__slug", "sort_key")  # an aggregate drops Meta.ordering
     )
 
 
@@ -131,6 +134,8 @@ class ControlViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 
     def partial_update(self, request, pk=None):
         control = self.get_object()
+        if not roles.can_edit_control(request.user, control):
+            raise PermissionDenied("You can only change controls you own.")  # said before any validation error
         changes = ControlUpdateSerializer(data=request.data, context={"control": control})
         changes.is_valid(raise_exception=True)
         services.control_update(control=control, actor=request.user, **changes.validated_data)
@@ -259,7 +264,7 @@ class DocumentLinkFilter(django_filters.FilterSet):
 
 
 class DocumentLinkViewSet(LinkViewSet):
-    queryset = DocumentLink.objects.select_related("control__framework", "linked_by")
+    queryset = DocumentLink.objects.select_related("control__framework", "linked_by").order_by("-linked_at", "-pk")
     serializer_class = DocumentLinkSerializer
     record_field = "document"
 
@@ -281,7 +286,7 @@ class TicketLinkFilter(django_filters.FilterSet):
 
 
 class TicketLinkViewSet(LinkViewSet):
-    queryset = TicketLink.objects.select_related("control__framework", "linked_by")
+    queryset = TicketLink.objects.select_related("control__framework", "linked_by").order_by("-linked_at", "-pk")
     serializer_class = TicketLinkSerializer
     record_field = "ticket"
 

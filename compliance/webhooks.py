@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 # GitHub issue bodies stop at 65,536 characters; a megabyte leaves room for the rest of the payload.
 MAX_BODY_BYTES = 1024 * 1024
-REF = r"[A-Z]{1,3}\d+(?:\.\d+)*"
+REF = r"[A-Z]{1,3}\.?\d+(?:\.\d+)*"  # A.8.20, A.13.1.1, CC6.6, A1.2
 SLUG = r"[a-z0-9][a-z0-9-]*"
 TAG_RE = re.compile(rf"ctrl:({SLUG}):({REF})")
 BRACKET_RE = re.compile(rf"\[(?:({SLUG}):)?({REF})\]")
