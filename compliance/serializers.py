@@ -58,9 +58,13 @@ class ControlRefField(serializers.RelatedField):
 
 
 class UsernameField(serializers.SlugRelatedField):
+    """A person by username; shown as null when nobody (a webhook, a scan) or a deleted account."""
+
     def __init__(self, **kwargs):
         kwargs.setdefault("slug_field", "username")
-        if not kwargs.get("read_only"):
+        if kwargs.get("read_only"):
+            kwargs.setdefault("allow_null", True)
+        else:
             kwargs.setdefault("queryset", get_user_model().objects.filter(is_active=True))
         super().__init__(**kwargs)
 

@@ -20,7 +20,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
     collected_by = UsernameField(read_only=True)
     file_name = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
-    supersedes = serializers.PrimaryKeyRelatedField(read_only=True)
+    supersedes = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     superseded_by = serializers.SerializerMethodField()
     is_stale = serializers.BooleanField(read_only=True)
 

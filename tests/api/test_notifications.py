@@ -172,7 +172,7 @@ def test_an_unreachable_slack_webhook_does_not_stop_the_run(people, catalogs, se
     _, engineer, _ = people
     settings.SLACK_WEBHOOK_URL = "http://127.0.0.1:9/unreachable"  # the discard port: nothing listens
     set_state(owned_by(engineer, "A.8.20")[0], automated_status=AutomatedStatus.FAILING)
-    assert notify_owners.delay().get()["digests"] == 1
+    assert notify_owners.apply().get()["digests"] == 1
     assert len(mail.outbox) == 1
 
 
