@@ -26,7 +26,8 @@ TAG_PREFIX = "ctrl:"
 def control_by_tag(tag: str) -> Control | None:
     """`iso27001-2022:A.8.20` or `ctrl:iso27001-2022:A.8.20` (Control.tag) -> the control, or None."""
     framework, _, ref = tag.removeprefix(TAG_PREFIX).partition(":")
-    if not framework or not ref:
+    # PostgreSQL refuses NUL characters outright; no real reference has one, or is this long.
+    if not framework or not ref or "\x00" in tag or len(tag) > 100:
         return None
     return Control.objects.select_related("framework").filter(framework__slug=framework, ref=ref).first()
 

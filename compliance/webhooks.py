@@ -160,7 +160,7 @@ def _text(value, what: str) -> str:
         return ""
     if not isinstance(value, str):
         raise PayloadError(f"{what} must be text.")
-    return value
+    return value.replace("\x00", "")  # PostgreSQL cannot store NUL characters in text
 
 
 def _object(value, what: str) -> dict:
@@ -296,8 +296,8 @@ def github_webhook(request: HttpRequest) -> JsonResponse:
             return _answer(200, pong=True, zen=_text(payload.get("zen"), "zen"))
         if event not in ("issues", "pull_request"):
             return _answer(200, ignored=f"GitHub event {event!r} is not about tickets.")
-        if not delivery or len(delivery) > 200:
-            raise PayloadError("X-GitHub-Delivery is missing or too long.")
+        if not delivery or len(delivery) > 200 or "\x00" in delivery:
+            raise PayloadError("X-GitHub-Delivery is missing or not a delivery id.")
         report = github_report(event, payload)
         return _answer(200, **ticket_sync(report, source=WebhookSource.GITHUB, delivery_id=delivery, event=event))
 
@@ -326,8 +326,8 @@ def jira_webhook(request: HttpRequest) -> JsonResponse:
         event = _text(payload.get("webhookEvent"), "webhookEvent")
         if "issue" not in payload:
             return _answer(200, ignored=f"Jira event {event!r} is not about an issue.")
-        if len(delivery) > 200:
-            raise PayloadError("X-Atlassian-Webhook-Identifier is too long.")
+        if len(delivery) > 200 or "\x00" in delivery:
+            raise PayloadError("X-Atlassian-Webhook-Identifier is not a delivery id.")
         report = jira_report(payload)
         return _answer(200, **ticket_sync(report, source=WebhookSource.JIRA, delivery_id=delivery, event=event))
 

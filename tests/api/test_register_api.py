@@ -118,6 +118,10 @@ def test_a_link_to_an_unknown_control_is_refused_clearly(as_engineer, register):
         "/api/ticket-links/", {"ticket": register["ticket"].pk, "control": "iso27001-2022:A.99.1"}, format="json"
     )
     assert response.status_code == 400 and "A.99.1" in response.json()["control"][0]
+    response = as_engineer.post(
+        "/api/ticket-links/", {"ticket": register["ticket"].pk, "control": "iso27001-2022:A.8\x0020"}, format="json"
+    )
+    assert response.status_code == 400
 
 
 def test_unlinking_goes_through_the_service_and_keeps_history(as_engineer, register):

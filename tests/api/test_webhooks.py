@@ -171,6 +171,12 @@ def test_a_malformed_payload_is_a_400_and_changes_nothing(client, catalogs, raw)
     assert not Ticket.objects.exists() and not WebhookDelivery.objects.exists()
 
 
+def test_nul_characters_in_a_ticket_do_not_break_the_database(client, catalogs):
+    response = send_github(client, github_issue(title="Close\x00 SSH", body="[A.8.20]\x00"))
+    assert response.status_code == 200
+    assert Ticket.objects.get().title == "Close SSH"
+
+
 def test_a_huge_body_is_refused_unread(client, catalogs):
     raw = json.dumps(github_issue(body="[A.8.20] " + "x" * MAX_BODY_BYTES)).encode()
     response = send_github(client, None, raw=raw)
