@@ -102,7 +102,8 @@ class ControlSerializer(serializers.ModelSerializer):
     framework = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     tag = serializers.CharField(read_only=True)
     owner = UsernameField(read_only=True)
-    state = serializers.SerializerMethodField()
+    # A control nothing has reported on yet reads as not automated, without evidence.
+    state = ControlStateSerializer(read_only=True, default=ControlState)
     active_exemptions = serializers.IntegerField(read_only=True)
     page_url = serializers.CharField(source="get_absolute_url", read_only=True)
 
@@ -128,14 +129,6 @@ class ControlSerializer(serializers.ModelSerializer):
             "active_exemptions",
             "page_url",
         ]
-
-    @extend_schema_field(ControlStateSerializer)
-    def get_state(self, control: Control) -> dict:
-        try:
-            state = control.state
-        except ControlState.DoesNotExist:
-            state = ControlState(control=control)  # nothing reported yet: not automated, no evidence
-        return ControlStateSerializer(state, context=self.context).data
 
 
 class ControlUpdateSerializer(serializers.Serializer):

@@ -44,7 +44,9 @@ def test_the_api_never_answers_with_a_server_error(in_process_app, ciso, registe
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def exercise(case):
             case.call_and_validate(headers=auth, excluded_checks=NOT_CHECKED)
 
