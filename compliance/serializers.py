@@ -102,8 +102,7 @@ class ControlSerializer(serializers.ModelSerializer):
     framework = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     tag = serializers.CharField(read_only=True)
     owner = UsernameField(read_only=True)
-    # A control nothing has reported on yet reads as not automated, without evidence.
-    state = ControlStateSerializer(read_only=True, default=ControlState)
+    state = ControlStateSerializer(read_only=True)
     active_exemptions = serializers.IntegerField(read_only=True)
     page_url = serializers.CharField(source="get_absolute_url", read_only=True)
 
@@ -129,6 +128,12 @@ class ControlSerializer(serializers.ModelSerializer):
             "active_exemptions",
             "page_url",
         ]
+
+    def to_representation(self, control: Control) -> dict:
+        data = super().to_representation(control)
+        if data["state"] is None:  # nothing has reported on the control yet: not automated, no evidence
+            data["state"] = ControlStateSerializer(ControlState(), context=self.context).data
+        return data
 
 
 class ControlUpdateSerializer(serializers.Serializer):
