@@ -165,7 +165,8 @@ class MappingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 
 
 def tagged_controls() -> Prefetch:
-    return Prefetch("controls", queryset=Control.objects.select_related("framework"))
+    """The controls of each record as a plain list: a related manager per row would clone a query per row."""
+    return Prefetch("controls", queryset=Control.objects.select_related("framework"), to_attr="tagged_controls")
 
 
 class RegisterRecordViewSet(
@@ -185,7 +186,8 @@ class RegisterRecordViewSet(
         written = self.get_serializer(data=request.data)
         written.is_valid(raise_exception=True)
         self.perform_create(written)
-        return Response(self.serializer_class(written.instance).data, status=status.HTTP_201_CREATED)
+        shown = self.serializer_class(self.get_queryset().get(pk=written.instance.pk))
+        return Response(shown.data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         written = self.get_serializer(self.get_object(), data=request.data, partial=True)
@@ -241,62 +243,59 @@ class LinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     http_method_names = [*READ, "post", "delete"]
     ordering_fields = ["linked_at", "id"]
-    record_field: str
+    record_field: str  # "document" or "ticket"
+    link_service: staticmethod
+    unlink_service: staticmethod
 
     def perform_create(self, serializer):
-        record = serializer.validated_data[self.record_field]
-        serializer.instance = self.link(record, serializer.validated_data["control"])
-
-    def perform_destroy(self, link):
-        self.unlink(getattr(link, self.record_field), link.control)
+        record = {self.record_field: serializer.validated_data[self.record_field]}
+        control = serializer.validated_data["control"]
+        serializer.instance = self.link_service(**record, control=control, actor=self.request.user)
 
     def destroy(self, request, *args, **kwargs):
-        self.perform_destroy(self.get_object())
+        link = self.get_object()
+        self.unlink_service(
+            **{self.record_field: getattr(link, self.record_field)}, control=link.control, actor=request.user
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class DocumentLinkFilter(django_filters.FilterSet):
+def links_of(model):
+    return model.objects.select_related("control__framework", "linked_by").order_by("-linked_at", "-pk")
+
+
+class LinkFilter(django_filters.FilterSet):
     control = ControlTagFilter(path="control")
 
+
+class DocumentLinkFilter(LinkFilter):
     class Meta:
         model = DocumentLink
         fields = ["document", "control", "origin"]
 
 
-class DocumentLinkViewSet(LinkViewSet):
-    queryset = DocumentLink.objects.select_related("control__framework", "linked_by").order_by("-linked_at", "-pk")
-    serializer_class = DocumentLinkSerializer
-    record_field = "document"
-
-    filterset_class = DocumentLinkFilter
-
-    def link(self, document, control):
-        return services.document_link(document=document, control=control, actor=self.request.user)
-
-    def unlink(self, document, control):
-        services.document_unlink(document=document, control=control, actor=self.request.user)
-
-
-class TicketLinkFilter(django_filters.FilterSet):
-    control = ControlTagFilter(path="control")
-
+class TicketLinkFilter(LinkFilter):
     class Meta:
         model = TicketLink
         fields = ["ticket", "control", "origin"]
 
 
+class DocumentLinkViewSet(LinkViewSet):
+    queryset = links_of(DocumentLink)
+    serializer_class = DocumentLinkSerializer
+    filterset_class = DocumentLinkFilter
+    record_field = "document"
+    link_service = staticmethod(services.document_link)
+    unlink_service = staticmethod(services.document_unlink)
+
+
 class TicketLinkViewSet(LinkViewSet):
-    queryset = TicketLink.objects.select_related("control__framework", "linked_by").order_by("-linked_at", "-pk")
+    queryset = links_of(TicketLink)
     serializer_class = TicketLinkSerializer
-    record_field = "ticket"
-
     filterset_class = TicketLinkFilter
-
-    def link(self, ticket, control):
-        return services.ticket_link(ticket=ticket, control=control, actor=self.request.user)
-
-    def unlink(self, ticket, control):
-        services.ticket_unlink(ticket=ticket, control=control, actor=self.request.user)
+    record_field = "ticket"
+    link_service = staticmethod(services.ticket_link)
+    unlink_service = staticmethod(services.ticket_unlink)
 
 
 class ExemptionFilter(django_filters.FilterSet):

@@ -174,7 +174,7 @@ class MappingSerializer(serializers.ModelSerializer):
 
 class DocumentSerializer(serializers.ModelSerializer):
     owner = UsernameField(read_only=True)
-    controls = ControlRefField(many=True, read_only=True)
+    controls = ControlRefField(many=True, read_only=True, source="tagged_controls")
     page_url = serializers.CharField(source="get_absolute_url", read_only=True)
 
     class Meta:
@@ -204,7 +204,7 @@ class DocumentInputSerializer(serializers.ModelSerializer):
 
 
 class TicketSerializer(serializers.ModelSerializer):
-    controls = ControlRefField(many=True, read_only=True)
+    controls = ControlRefField(many=True, read_only=True, source="tagged_controls")
     page_url = serializers.CharField(source="get_absolute_url", read_only=True)
 
     class Meta:
@@ -245,7 +245,7 @@ class TicketLinkSerializer(LinkSerializer):
 
 
 class ExemptionSerializer(serializers.ModelSerializer):
-    controls = ControlRefField(many=True, read_only=True)
+    controls = ControlRefField(many=True, read_only=True, source="tagged_controls")
     requested_by = UsernameField(read_only=True)
     approved_by = UsernameField(read_only=True)
     revoked_by = UsernameField(read_only=True)

@@ -239,12 +239,15 @@ def _answer(status: int, **body) -> JsonResponse:
     return JsonResponse(body, status=status)
 
 
-def _read_body(request: HttpRequest) -> bytes | None:
-    """The body, or None when it is larger than any ticket delivery should be."""
+def _accepted_body(request: HttpRequest, secret: str | None) -> bytes | JsonResponse:
+    """The body, or the answer when the endpoint is not configured or the body is larger than any delivery."""
+    if not secret:
+        return _answer(503, error="webhook not configured")
+    too_large = _answer(413, error=f"The body is larger than {MAX_BODY_BYTES} bytes.")
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
-        return None
+        return too_large  # refused unread
     body = request.read(MAX_BODY_BYTES + 1)
-    return None if len(body) > MAX_BODY_BYTES else body
+    return too_large if len(body) > MAX_BODY_BYTES else body
 
 
 def _json(body: bytes) -> dict:
@@ -279,11 +282,9 @@ def _handle(system: str, handler) -> JsonResponse:
 @require_POST
 def github_webhook(request: HttpRequest) -> JsonResponse:
     secret = settings.GITHUB_WEBHOOK_SECRET
-    if not secret:
-        return _answer(503, error="webhook not configured")
-    body = _read_body(request)
-    if body is None:
-        return _answer(413, error=f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    body = _accepted_body(request, secret)
+    if isinstance(body, JsonResponse):
+        return body
     delivery = request.headers.get("X-GitHub-Delivery", "")
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     if not _same(request.headers.get("X-Hub-Signature-256", ""), expected):
@@ -308,11 +309,9 @@ def github_webhook(request: HttpRequest) -> JsonResponse:
 @require_POST
 def jira_webhook(request: HttpRequest) -> JsonResponse:
     secret = settings.JIRA_WEBHOOK_SECRET
-    if not secret:
-        return _answer(503, error="webhook not configured")
-    body = _read_body(request)
-    if body is None:
-        return _answer(413, error=f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    body = _accepted_body(request, secret)
+    if isinstance(body, JsonResponse):
+        return body
     # Jira Cloud names each delivery, and keeps the name across retries; without it, identical bytes are a replay.
     delivery = (
         request.headers.get("X-Atlassian-Webhook-Identifier") or "body-sha256:" + hashlib.sha256(body).hexdigest()

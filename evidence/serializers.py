@@ -16,7 +16,7 @@ from evidence.validation import validate_evidence_upload
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    controls = ControlRefField(many=True, read_only=True)
+    controls = ControlRefField(many=True, read_only=True, source="tagged_controls")
     collected_by = UsernameField(read_only=True)
     file_name = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()

@@ -97,6 +97,7 @@ def test_documents_and_tickets_are_added_and_linked_with_who_did_it(as_engineer,
     document = as_engineer.post(
         "/api/documents/", {"title": "Firewall runbook", "kind": "runbook", "url": "https://wiki.example/fw"}
     ).json()
+    assert document["controls"] == [] and document["page_url"] == f"/documents/{document['id']}/"
     link = as_engineer.post(
         "/api/document-links/", {"document": document["id"], "control": "iso27001-2022:A.8.20"}, format="json"
     )
