@@ -14,7 +14,6 @@ from accounts.tokens import api_token_create
 from compliance import services
 from compliance.models import Control, Document, Ticket
 from evidence.services import evidence_add
-from tests.browser.conftest import browser, login_page, screenshots  # noqa: F401 - for the API's browser journeys
 from tests.conftest import make_member
 
 
