@@ -139,9 +139,10 @@ def measure_in_process(token: str, requests: int) -> dict[str, tuple[float, floa
 
 
 def measure_live(token: str, requests: int, threads: int) -> dict[str, tuple[float, float]]:
-    from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+    from django.test.testcases import LiveServerThread
 
-    server = LiveServerThread("127.0.0.1", QuietWSGIRequestHandler, connections_override={}, port=0)
+    # Django's threaded live server (one thread per request), serving the API only: no static files wrapper.
+    server = LiveServerThread("127.0.0.1", lambda handler: handler, connections_override={}, port=0)
     server.daemon = True
     server.start()
     server.is_ready.wait()
