@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 # GitHub issue bodies stop at 65,536 characters; a megabyte leaves room for the rest of the payload.
 MAX_BODY_BYTES = 1024 * 1024
+MAX_REFS = 100  # a ticket naming more controls than this is a listing, not work on controls
 REF = r"[A-Z]{1,3}\.?\d+(?:\.\d+)*"  # A.8.20, A.13.1.1, CC6.6, A1.2
 SLUG = r"[a-z0-9][a-z0-9-]*"
 TAG_RE = re.compile(rf"ctrl:({SLUG}):({REF})")
@@ -114,7 +115,10 @@ def ticket_sync(report: TicketReport, *, source: str, delivery_id: str, event: s
                 delivery = WebhookDelivery.objects.create(source=source, delivery_id=delivery_id, event=event)
         except IntegrityError:
             return {"duplicate": True, "delivery": delivery_id}
-        named = controls_named(refs_in(report.texts, report.labels))
+        refs = refs_in(report.texts, report.labels)
+        if len(refs) > MAX_REFS:
+            raise PayloadError(f"The ticket names {len(refs)} controls; at most {MAX_REFS} are linked from one ticket.")
+        named = controls_named(refs)
         outcome = {
             "ticket": report.key,
             "state": report.state,
@@ -147,7 +151,7 @@ def _ticket_update(ticket: Ticket, report: TicketReport) -> Ticket:
     ticket.title = report.title[: Ticket._meta.get_field("title").max_length]
     ticket.state = report.state[: Ticket._meta.get_field("state").max_length]
     ticket.last_synced_at = timezone.now()
-    ticket._history_user = None  # the history shows a webhook, not the person whose request it was not
+    ticket._history_user = None  # nobody: the change came from the ticket system
     ticket.save()
     return ticket
 

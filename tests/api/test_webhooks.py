@@ -177,6 +177,13 @@ def test_nul_characters_in_a_ticket_do_not_break_the_database(client, catalogs):
     assert Ticket.objects.get().title == "Close SSH"
 
 
+def test_a_ticket_naming_too_many_controls_is_refused(client, catalogs):
+    body = "[A.8.20] " + " ".join(f"[A.9.{n}]" for n in range(100))
+    response = send_github(client, github_issue(body=body))
+    assert response.status_code == 400 and "at most 100" in response.json()["error"]
+    assert not Ticket.objects.exists() and not WebhookDelivery.objects.exists()
+
+
 def test_a_huge_body_is_refused_unread(client, catalogs):
     raw = json.dumps(github_issue(body="[A.8.20] " + "x" * MAX_BODY_BYTES)).encode()
     response = send_github(client, None, raw=raw)
