@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.tokens import ApiToken  # noqa: F401 - the token model lives beside the functions that use it
+
 
 class Role(models.TextChoices):
     CISO = "ciso", "CISO"

@@ -355,3 +355,68 @@ class DailySnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.framework_id} on {self.day}"
+
+
+class WebhookSource(models.TextChoices):
+    GITHUB = "github", "GitHub"
+    JIRA = "jira", "Jira"
+
+
+class WebhookDelivery(models.Model):
+    """A ticket-system delivery already handled: a replay of the same delivery id changes nothing."""
+
+    source = models.CharField(max_length=10, choices=WebhookSource.choices)
+    delivery_id = models.CharField(max_length=200)
+    event = models.CharField(max_length=80, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    outcome = models.JSONField(default=dict, blank=True, help_text="The answer given: ticket, linked and unknown refs.")
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["source", "delivery_id"], name="webhookdelivery_unique_id")]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.delivery_id}"
+
+
+class NoticeKind(models.TextChoices):
+    CONTROL_FAILING = "control_failing", "Automated checks are failing"
+    EVIDENCE_STALE = "evidence_stale", "Evidence is stale"
+    EXEMPTION_EXPIRING = "exemption_expiring", "Exemption expires soon"
+
+
+class OwnerNotice(models.Model):
+    """One event a person was told about, so that no event is told twice.
+
+    A control's notice stays open while its condition lasts (still failing, still stale); it is closed when the
+    condition ends, and a later failure is a new event. An exemption's notice is never closed: it expires once.
+    """
+
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    control = models.ForeignKey(Control, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
+    exemption = models.ForeignKey(Exemption, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
+    summary = models.CharField(max_length=300)
+    noticed_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True, help_text="When the Slack digest carrying it was accepted.")
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="When the condition ended.")
+
+    class Meta:
+        ordering = ["-noticed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "control", "recipient"],
+                condition=Q(closed_at__isnull=True, control__isnull=False),
+                name="notice_one_open_per_control_event",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "exemption", "recipient"],
+                condition=Q(exemption__isnull=False),
+                name="notice_once_per_exemption_event",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient_id}"

@@ -138,8 +138,9 @@ CELERY_TIMEZONE = TIME_ZONE
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Personal tokens first, so that requests without credentials get a 401 with WWW-Authenticate.
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -155,7 +156,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two models have a `kind`; naming their enums keeps the schema's component names stable.
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentKindEnum": "compliance.models.DocumentKind",
+        "EvidenceKindEnum": "evidence.models.EvidenceKind",
+    },
 }
+
+# Ticket webhooks: an endpoint whose secret is unset answers 503 and never accepts unsigned deliveries.
+GITHUB_WEBHOOK_SECRET = env_str("GITHUB_WEBHOOK_SECRET") or None
+JIRA_WEBHOOK_SECRET = env_str("JIRA_WEBHOOK_SECRET") or None
+# Owners' notification digests also go to this Slack-compatible incoming webhook when set.
+SLACK_WEBHOOK_URL = env_str("SLACK_WEBHOOK_URL") or None
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "controltrace@localhost")

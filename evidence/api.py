@@ -1,0 +1,136 @@
+"""Evidence over REST: list, read, download and add. Never update or delete (405): evidence is append-only.
+
+A pipeline attaches a report with
+
+    curl -H "Authorization: Bearer $TOKEN" -F control=iso27001-2022:A.8.20 -F title="Firewall export" \
+         -F file=@report.json https://controltrace.example/api/evidence/
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+import django_filters
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from compliance.api import ApiViewSet, ControlTagFilter, tagged_controls
+from evidence.models import Evidence, EvidenceKind
+from evidence.serializers import EvidenceInputSerializer, EvidenceSerializer
+from evidence.services import evidence_add
+
+# Room for the multipart envelope and the text fields around the file itself.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+class FileRenderer(BaseRenderer):
+    """Lets a client ask for the file (Accept: application/octet-stream) without DRF refusing with 406."""
+
+    media_type = "application/octet-stream"
+    format = "file"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class EvidenceFilter(django_filters.FilterSet):
+    control = ControlTagFilter()
+    collected_after = django_filters.IsoDateTimeFilter(field_name="collected_at", lookup_expr="gte")
+    collected_before = django_filters.IsoDateTimeFilter(field_name="collected_at", lookup_expr="lt")
+    current = django_filters.BooleanFilter(method="filter_current", label="Only items nobody has superseded")
+    stale = django_filters.BooleanFilter(method="filter_stale", label="Only items whose validity has passed")
+
+    class Meta:
+        model = Evidence
+        fields = ["control", "kind", "sha256", "collected_after", "collected_before", "current", "stale"]
+
+    def filter_current(self, qs, name, value):
+        return qs.filter(superseded_by__isnull=value)
+
+    def filter_stale(self, qs, name, value):
+        now = timezone.now()
+        return qs.stale(now) if value else qs.fresh(now)
+
+
+TOO_LARGE = OpenApiResponse(description="The upload is larger than EVIDENCE_MAX_UPLOAD_BYTES.")
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request={"multipart/form-data": EvidenceInputSerializer, "application/json": EvidenceInputSerializer},
+        responses={201: EvidenceSerializer, 413: TOO_LARGE},
+        description="Add evidence to one or more controls. The server computes the SHA-256 and the content type.",
+    ),
+    download=extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: None}),
+)
+class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = EvidenceSerializer
+    filterset_class = EvidenceFilter
+    ordering_fields = ["collected_at", "valid_until", "created_at", "title", "id"]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    # No put, patch or delete: those answer 405 whatever the role.
+    http_method_names = ["get", "head", "options", "post"]
+
+    def get_queryset(self):
+        return (
+            Evidence.objects.select_related("collected_by", "superseded_by")
+            .prefetch_related(tagged_controls())
+            .order_by("-collected_at", "-pk")
+        )
+
+    def create(self, request):
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.EVIDENCE_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
+            # Refused before the body is read, so an oversized upload never reaches the disk.
+            return Response(
+                {"detail": f"Evidence files may be at most {settings.EVIDENCE_MAX_UPLOAD_BYTES} bytes."},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        submitted = EvidenceInputSerializer(data=request.data)
+        submitted.is_valid(raise_exception=True)
+        data = submitted.validated_data
+        upload = data.get("file")
+        try:
+            item = evidence_add(
+                controls=data["control"],
+                title=data["title"],
+                description=data["description"],
+                upload=upload,
+                url=data["url"],
+                kind=EvidenceKind.FILE if upload else None,
+                collected_at=data.get("collected_at"),
+                valid_until=data.get("valid_until"),
+                supersedes=data.get("supersedes"),
+                actor=request.user,
+            )
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, FileRenderer])
+    def download(self, request, pk=None):
+        item = self.get_object()
+        if not item.file:
+            raise Http404("This evidence has no file.")
+        # Always an attachment: a stored file is never rendered by the browser in the app's origin.
+        return FileResponse(
+            item.file.open("rb"),
+            as_attachment=True,
+            filename=PurePath(item.file.name).name,
+            content_type=item.content_type or "application/octet-stream",
+        )
+
+
+def register(router) -> None:
+    router.register("evidence", EvidenceViewSet, basename="evidence")

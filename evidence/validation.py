@@ -1,0 +1,115 @@
+"""What an evidence upload may be: a known kind of file, of a bounded size, whose bytes match its name.
+
+Used by the API and the evidence page alike: `validate_evidence_upload(upload)` raises ValidationError or
+returns the content type we determined from the bytes, which is what gets stored (never the client's claim).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+TEXT = "text"  # no magic number: checked as UTF-8 without NUL bytes instead
+
+
+@dataclass(frozen=True)
+class Kind:
+    content_type: str
+    magic: tuple[bytes, ...] | str
+
+
+# The allow-list. HTML and SVG are left out on purpose: served back to an auditor's browser they could run script.
+ALLOWED: dict[str, Kind] = {
+    "pdf": Kind("application/pdf", (b"%PDF-",)),
+    "png": Kind("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": Kind("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": Kind("image/jpeg", (b"\xff\xd8\xff",)),
+    "gif": Kind("image/gif", (b"GIF87a", b"GIF89a")),
+    "zip": Kind("application/zip", ZIP_MAGIC),
+    "docx": Kind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ZIP_MAGIC),
+    "xlsx": Kind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ZIP_MAGIC),
+    "pptx": Kind("application/vnd.openxmlformats-officedocument.presentationml.presentation", ZIP_MAGIC),
+    "odt": Kind("application/vnd.oasis.opendocument.text", ZIP_MAGIC),
+    "ods": Kind("application/vnd.oasis.opendocument.spreadsheet", ZIP_MAGIC),
+    "txt": Kind("text/plain", TEXT),
+    "log": Kind("text/plain", TEXT),
+    "md": Kind("text/markdown", TEXT),
+    "csv": Kind("text/csv", TEXT),
+    "json": Kind("application/json", TEXT),
+    "xml": Kind("application/xml", TEXT),
+    "yaml": Kind("application/yaml", TEXT),
+    "yml": Kind("application/yaml", TEXT),
+    "sarif": Kind("application/sarif+json", TEXT),
+}
+JSON_EXTENSIONS = {"json", "sarif"}
+CHUNK = 1024 * 1024
+
+
+def allowed_extensions() -> list[str]:
+    return sorted(ALLOWED)
+
+
+def validate_evidence_upload(upload: UploadedFile) -> str:
+    """Check size, extension and content; return the content type to store."""
+    size = upload.size or 0
+    if size == 0:
+        raise ValidationError("The file is empty.", code="empty")
+    limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise ValidationError(
+            f"The file is {filesizeformat(size)}; evidence files may be at most {filesizeformat(limit)}.",
+            code="too_large",
+        )
+    extension = PurePath(upload.name or "").suffix.lower().lstrip(".")
+    kind = ALLOWED.get(extension)
+    if kind is None:
+        raise ValidationError(
+            f"Files ending .{extension or '(none)'} are not accepted as evidence; "
+            f"accepted: {', '.join(allowed_extensions())}.",
+            code="extension",
+        )
+    if kind.magic == TEXT:
+        _require_text(upload, as_json=extension in JSON_EXTENSIONS)
+    else:
+        _require_magic(upload, kind.magic, extension)
+    return kind.content_type
+
+
+def _require_magic(upload: UploadedFile, magic: tuple[bytes, ...], extension: str) -> None:
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(m) for m in magic):
+        raise ValidationError(f"The content of the file is not a .{extension} file.", code="content")
+
+
+def _require_text(upload: UploadedFile, *, as_json: bool) -> None:
+    """UTF-8 all the way through, no NUL bytes; JSON files must also parse."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()  # a byte-order mark is allowed
+    text_parts: list[str] = []
+    upload.seek(0)
+    try:
+        for chunk in iter(lambda: upload.read(CHUNK), b""):
+            if b"\x00" in chunk:
+                raise ValidationError("The file contains binary data; it is not a text file.", code="content")
+            part = decoder.decode(chunk)
+            if as_json:
+                text_parts.append(part)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise ValidationError("The file is not UTF-8 text.", code="content") from exc
+    finally:
+        upload.seek(0)
+    if as_json:
+        try:
+            json.loads("".join(text_parts))
+        except ValueError as exc:
+            raise ValidationError(f"The file is not valid JSON: {exc}", code="content") from exc

@@ -1,0 +1,52 @@
+"""evidence.validation, which the API and the evidence page share."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from evidence.validation import validate_evidence_upload
+
+
+def check(name: str, content: bytes) -> str:
+    return validate_evidence_upload(SimpleUploadedFile(name, content))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type"),
+    [
+        ("policy.PDF", b"%PDF-1.7\n...", "application/pdf"),
+        (
+            "register.xlsx",
+            b"PK\x03\x04rest-of-zip",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        ("scan.sarif", '\ufeff{"runs": []}'.encode(), "application/sarif+json"),
+        ("notes.md", "Revue d’accès — trimestre 3".encode(), "text/markdown"),
+        ("export.csv", b"id,open\nsg-1,false\n", "text/csv"),
+    ],
+)
+def test_known_kinds_pass_and_get_their_content_type(name, content, content_type):
+    assert check(name, content) == content_type
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("noextension", b"hello", "extension"),
+        ("image.svg", b"<svg onload=alert(1)>", "extension"),
+        ("fake.png", b"GIF89a", "content"),
+        ("latin1.txt", "café".encode("latin-1"), "content"),
+        ("fake.docx", b"%PDF-1.4", "content"),
+    ],
+)
+def test_the_wrong_kinds_are_refused_with_a_reason(name, content, code):
+    with pytest.raises(ValidationError) as refused:
+        check(name, content)
+    assert refused.value.code == code
+
+
+def test_the_file_can_be_read_again_after_the_check():
+    upload = SimpleUploadedFile("report.json", b'{"ok": true}')
+    validate_evidence_upload(upload)
+    assert upload.read() == b'{"ok": true}'
