@@ -37,7 +37,7 @@ def redirects_to_https(listener: dict) -> bool:
     listener only to redirect to HTTPS.""",
 )
 def listeners_use_tls(balancer: dict) -> Result:
-    if field(balancer, "type") == "gateway":
+    if field(balancer, "balancer_type") == "gateway":
         return Result.not_applicable("gateway load balancers pass traffic through without terminating it")
     listeners = field(balancer, "listeners")
     if not listeners:

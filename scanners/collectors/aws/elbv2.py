@@ -55,7 +55,7 @@ def load_balancers(factory: ClientFactory, region: str) -> Iterator[ResourceDoc]
             name=balancer.get("LoadBalancerName") or balancer_arn,
             tags=(tags or {}).get(balancer_arn, {}),
             config={
-                "type": balancer.get("Type"),
+                "balancer_type": balancer.get("Type"),
                 "scheme": balancer.get("Scheme"),
                 "dns_name": balancer.get("DNSName"),
                 "vpc_id": balancer.get("VpcId"),
