@@ -132,8 +132,10 @@ def policy_document(policy: dict) -> ResourceDoc:
     default_version = policy.get("DefaultVersionId")
     versions = policy.get("PolicyVersionList") or []
     current = next((item for item in versions if item.get("IsDefaultVersion")), None)
+    # The policy's name is the last part of its ARN (after any path); moto leaves PolicyName out here.
+    name = policy.get("PolicyName") or policy["Arn"].rsplit("/", 1)[-1]
     config = {
-        "policy_name": policy["PolicyName"],
+        "policy_name": name,
         "default_version_id": default_version,
         "attachment_count": policy.get("AttachmentCount", 0),
         "document": (current or {}).get("Document"),
@@ -141,7 +143,7 @@ def policy_document(policy: dict) -> ResourceDoc:
     }
     if current is None:
         config["errors"]["document"] = f"the default version {default_version} was not returned by IAM"
-    return document(uid=policy["Arn"], type=POLICY, region=GLOBAL_REGION, name=policy["PolicyName"], config=config)
+    return document(uid=policy["Arn"], type=POLICY, region=GLOBAL_REGION, name=name, config=config)
 
 
 def account_summary(factory: ClientFactory, iam) -> ResourceDoc:
