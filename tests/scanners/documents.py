@@ -67,17 +67,21 @@ class Scan:
     documents: list
     errors: list
 
-    def named(self, name: str, type: str | None = None):
-        matches = [item for item in self.documents if item.name == name and (type is None or item.type == type)]
+    def named(self, name: str, type: str | None = None, region: str | None = None):
+        matches = [
+            item
+            for item in self.documents
+            if item.name == name and type in (None, item.type) and region in (None, item.region)
+        ]
         assert len(matches) == 1, f"{len(matches)} documents named {name!r}: {[d.name for d in self.documents]}"
         return matches[0]
 
-    def result(self, check_id: str, name: str) -> Result:
+    def result(self, check_id: str, name: str, region: str | None = None) -> Result:
         check = REGISTRY[check_id]
-        return check.run(asdict(self.named(name, check.resource_type)))
+        return check.run(asdict(self.named(name, check.resource_type, region)))
 
-    def status(self, check_id: str, name: str) -> Status:
-        return self.result(check_id, name).status
+    def status(self, check_id: str, name: str, region: str | None = None) -> Status:
+        return self.result(check_id, name, region).status
 
     def all_results(self) -> list[tuple[str, str, Result]]:
         """Every check on every document, and an error for every check of a type that could not be read."""
