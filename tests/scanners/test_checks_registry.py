@@ -1,43 +1,25 @@
 """The check registry as a whole: every check is tested three ways, maps to controls that exist in our
 catalogs, belongs to a collector that feeds it, and can never turn a failure to decide into a pass."""
 
+import importlib
 import json
 import subprocess
 import sys
 
 import pytest
 
+import scanners.checks.aws  # noqa: F401  (registers the checks)
 import scanners.collectors.aws  # noqa: F401  (registers the service groups)
 from compliance.catalog import CATALOG_DIR, read_tsv
 from scanners.checks.base import FRAMEWORKS, REGISTRY, Check, Result, Status, all_checks, check, checks_for
 from scanners.collectors.base import SERVICE_GROUPS
-from tests.scanners import (
-    test_checks_backup,
-    test_checks_cloudtrail,
-    test_checks_ec2,
-    test_checks_elbv2,
-    test_checks_iam,
-    test_checks_kms,
-    test_checks_rds,
-    test_checks_s3,
-    test_checks_vpc,
-)
 
-ALL_CASES = [
-    case
-    for module in (
-        test_checks_backup,
-        test_checks_cloudtrail,
-        test_checks_ec2,
-        test_checks_elbv2,
-        test_checks_iam,
-        test_checks_kms,
-        test_checks_rds,
-        test_checks_s3,
-        test_checks_vpc,
-    )
-    for case in module.CASES
-]
+# One test module per service, each with a CASES table of plain documents.
+CASE_TABLES = {
+    service: importlib.import_module(f"tests.scanners.test_checks_{service}").CASES
+    for service in sorted({item.service for item in all_checks()})
+}
+ALL_CASES = [case for cases in CASE_TABLES.values() for case in cases]
 
 # "The checks we start with" in the design, each with the check that answers it.
 DESIGN_CHECKS = {
