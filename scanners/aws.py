@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.credentials import CredentialProvider, RefreshableCredentials
+from botocore.credentials import CredentialProvider, DeferredRefreshableCredentials, RefreshableCredentials
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -152,9 +152,9 @@ class ClientFactory:
                 "expiry_time": credentials["Expiration"].isoformat(),
             }
 
-        credentials = RefreshableCredentials.create_from_metadata(
-            metadata=assume(), refresh_using=assume, method=_AssumedRoleProvider.METHOD
-        )
+        # Deferred: the role is assumed on the first call, inside the collector's error handling, so a
+        # refused AssumeRole becomes an error result for what could not be read rather than a crash.
+        credentials = DeferredRefreshableCredentials(refresh_using=assume, method=_AssumedRoleProvider.METHOD)
         core = botocore.session.Session()
         core.get_component("credential_provider").insert_before("env", _AssumedRoleProvider(credentials))
         return boto3.session.Session(botocore_session=core)

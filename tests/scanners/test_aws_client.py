@@ -12,6 +12,7 @@ from botocore.exceptions import (
 )
 
 from scanners.aws import ClientFactory, describe_error
+from tests.scanners.documents import scan
 from tests.scanners.fault_injection import action, faulty_endpoint
 
 ROLE_IN_ANOTHER_ACCOUNT = "arn:aws:iam::210987654321:role/ControlTraceAudit"
@@ -80,13 +81,17 @@ def test_assumed_credentials_are_reused_until_they_near_expiry(aws, monkeypatch)
 
 
 @pytest.mark.integration
-def test_a_refused_assume_role_is_reported_as_access_denied(aws, monkeypatch):
+def test_a_refused_assume_role_turns_every_read_into_an_access_denied_error(aws, monkeypatch):
     with faulty_endpoint(aws) as sts:
         sts.fail(action("AssumeRole"), status=403, code="AccessDenied", protocol="query", message="not trusted")
         monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sts.url)
-        factory = ClientFactory(role_arn=ROLE_IN_ANOTHER_ACCOUNT, external_id="wrong")
+        factory = ClientFactory(role_arn=ROLE_IN_ANOTHER_ACCOUNT, external_id="wrong-id")
+        result = scan("kms", factory=factory)
         with pytest.raises(ClientError) as raised:
             factory.client("ec2", "eu-west-1").describe_vpcs()
+
+    assert result.documents == []
+    assert [error.reason.split(":")[:2] for error in result.errors] == [["access denied", " AssumeRole"]]
     assert describe_error(raised.value).startswith("access denied: AssumeRole")
 
 
