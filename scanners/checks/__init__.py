@@ -1,0 +1,1 @@
+"""Checks: small declared pure functions over one resource document (no boto3, no Django)."""

@@ -1,0 +1,113 @@
+"""EC2: encryption of EBS volumes and snapshots, public images and snapshots, instances in a VPC."""
+
+from __future__ import annotations
+
+from scanners.checks.base import Result, check, field, listed
+
+ENCRYPTION_AT_REST = ("iso27001-2022:A.8.24", "iso27001-2013:A.10.1.1", "soc2-2017:CC6.1")
+NOT_SHARED_PUBLICLY = (
+    "iso27001-2022:A.8.12",
+    "iso27001-2022:A.5.14",
+    "iso27001-2013:A.9.4.1",
+    "iso27001-2013:A.13.2.1",
+    "soc2-2017:CC6.1",
+    "soc2-2017:CC6.6",
+)
+
+
+@check(
+    id="ec2_ebs_encryption_by_default",
+    title="EBS encryption by default is on in the region",
+    resource="aws.ec2.region",
+    severity="medium",
+    controls=ENCRYPTION_AT_REST,
+    remediation="""Turn on EBS encryption by default in every region you use (EC2 console > Settings > EBS
+    encryption, or `aws ec2 enable-ebs-encryption-by-default`); new volumes and snapshot copies are then
+    encrypted whatever the launching tool asks for.""",
+)
+def ebs_encryption_by_default(region: dict) -> Result:
+    if field(region, "ebs_encryption_by_default"):
+        return Result.passed("new EBS volumes are encrypted by default")
+    return Result.failed("EBS encryption by default is off")
+
+
+@check(
+    id="ec2_volume_encrypted",
+    title="EBS volume is encrypted",
+    resource="aws.ec2.volume",
+    severity="medium",
+    controls=ENCRYPTION_AT_REST,
+    remediation="""An existing volume cannot be encrypted in place: snapshot it, copy the snapshot with
+    encryption on, create a volume from the copy and swap it in. Turn on encryption by default to stop new
+    unencrypted volumes.""",
+)
+def volume_encrypted(volume: dict) -> Result:
+    if field(volume, "encrypted"):
+        return Result.passed(f"encrypted with {field(volume, 'kms_key_id', allow_none=True) or 'the default key'}")
+    return Result.failed("the volume is not encrypted")
+
+
+@check(
+    id="ec2_snapshot_encrypted",
+    title="EBS snapshot is encrypted",
+    resource="aws.ec2.snapshot",
+    severity="medium",
+    controls=ENCRYPTION_AT_REST,
+    remediation="""Copy the snapshot with encryption on (`aws ec2 copy-snapshot --encrypted`), then delete the
+    unencrypted original once nothing depends on it.""",
+)
+def snapshot_encrypted(snapshot: dict) -> Result:
+    if field(snapshot, "encrypted"):
+        return Result.passed("the snapshot is encrypted")
+    return Result.failed("the snapshot is not encrypted")
+
+
+@check(
+    id="ec2_snapshot_not_public",
+    title="EBS snapshot is not shared with everyone",
+    resource="aws.ec2.snapshot",
+    severity="critical",
+    controls=NOT_SHARED_PUBLICLY,
+    remediation="""Remove the public create-volume permission (`aws ec2 modify-snapshot-attribute
+    --attribute createVolumePermission --operation-type remove --group-names all`) and turn on block public
+    access for EBS snapshots in the region.""",
+)
+def snapshot_not_public(snapshot: dict) -> Result:
+    permissions = field(snapshot, "create_volume_permissions")
+    if any(item.get("Group") == "all" for item in permissions):
+        return Result.failed("anyone can create a volume from this snapshot")
+    accounts = [item["UserId"] for item in permissions if item.get("UserId")]
+    if accounts:
+        return Result.passed(f"shared only with accounts {listed(accounts)}")
+    return Result.passed("not shared")
+
+
+@check(
+    id="ec2_ami_not_public",
+    title="AMI is not public",
+    resource="aws.ec2.image",
+    severity="high",
+    controls=NOT_SHARED_PUBLICLY,
+    remediation="""Make the image private (`aws ec2 modify-image-attribute --launch-permission
+    "Remove=[{Group=all}]"`) and turn on block public access for AMIs in the region.""",
+)
+def ami_not_public(image: dict) -> Result:
+    if field(image, "public"):
+        return Result.failed("anyone can launch this image")
+    return Result.passed("the image is private")
+
+
+@check(
+    id="ec2_instance_in_vpc",
+    title="EC2 instance runs in a VPC",
+    resource="aws.ec2.instance",
+    severity="medium",
+    controls=("iso27001-2022:A.8.22", "iso27001-2022:A.8.20", "iso27001-2013:A.13.1.3", "soc2-2017:CC6.6"),
+    remediation="""Move the workload into a VPC subnet (launch a replacement from an image of the
+    instance), where security groups, network ACLs and flow logs apply.""",
+)
+def instance_in_vpc(instance: dict) -> Result:
+    vpc_id = field(instance, "vpc_id", allow_none=True)
+    if vpc_id:
+        return Result.passed(f"runs in {vpc_id}")
+    return Result.failed("the instance is not in a VPC")

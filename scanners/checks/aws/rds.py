@@ -1,0 +1,102 @@
+"""RDS: network exposure, encryption, automated backups and deletion protection of database instances."""
+
+from __future__ import annotations
+
+from scanners.checks.base import Result, check, field, listed
+
+DB_INSTANCE = "aws.rds.db_instance"
+NETWORK = (
+    "iso27001-2022:A.8.20",
+    "iso27001-2022:A.8.22",
+    "iso27001-2013:A.13.1.1",
+    "iso27001-2013:A.13.1.3",
+    "soc2-2017:CC6.6",
+)
+BACKUP = ("iso27001-2022:A.8.13", "iso27001-2013:A.12.3.1", "soc2-2017:A1.2", "soc2-2017:CC9.1")
+
+
+@check(
+    id="rds_instance_not_publicly_accessible",
+    title="RDS instance is not publicly accessible",
+    resource=DB_INSTANCE,
+    severity="critical",
+    controls=NETWORK + ("soc2-2017:CC6.1",),
+    remediation="""Modify the instance with PubliclyAccessible off and keep it in private subnets; give
+    people access through a bastion, Session Manager port forwarding or a VPN.""",
+)
+def instance_not_public(db: dict) -> Result:
+    if field(db, "publicly_accessible"):
+        return Result.failed("the instance has a public endpoint")
+    return Result.passed("private endpoint only")
+
+
+@check(
+    id="rds_security_groups_from_app_only",
+    title="RDS security groups admit only application security groups",
+    resource=DB_INSTANCE,
+    severity="high",
+    controls=NETWORK,
+    remediation="""Replace inbound rules that name address ranges with rules that name the security groups of
+    the applications that use the database, so that only those instances can connect.""",
+)
+def security_groups_from_app_only(db: dict) -> Result:
+    groups = field(db, "security_groups")
+    if not groups:
+        return Result.not_applicable("no VPC security group (EC2-Classic DB security groups are not judged)")
+    ingress = field(db, "security_group_ingress")
+    by_address = []
+    for group in groups:
+        for rule in ingress.get(group, []):
+            ranges = [item.get("CidrIp") for item in rule.get("IpRanges", [])]
+            ranges += [item.get("CidrIpv6") for item in rule.get("Ipv6Ranges", [])]
+            ranges += [item.get("PrefixListId") for item in rule.get("PrefixListIds", [])]
+            by_address += [f"{group} from {source}" for source in ranges]
+    if by_address:
+        return Result.failed(f"inbound rules by address: {listed(by_address)}")
+    return Result.passed(f"inbound only from security groups ({listed(groups)})")
+
+
+@check(
+    id="rds_storage_encrypted",
+    title="RDS instance storage is encrypted",
+    resource=DB_INSTANCE,
+    severity="high",
+    controls=("iso27001-2022:A.8.24", "iso27001-2013:A.10.1.1", "soc2-2017:CC6.1"),
+    remediation="""Encryption cannot be switched on for an existing instance: snapshot it, copy the snapshot
+    with a KMS key, restore from the copy and move clients over.""",
+)
+def storage_encrypted(db: dict) -> Result:
+    if field(db, "storage_encrypted"):
+        return Result.passed(f"encrypted with {field(db, 'kms_key_id', allow_none=True) or 'a KMS key'}")
+    return Result.failed("storage is not encrypted")
+
+
+@check(
+    id="rds_automated_backups_enabled",
+    title="RDS automated backups are on",
+    resource=DB_INSTANCE,
+    severity="high",
+    controls=BACKUP,
+    remediation="""Set a backup retention period of at least 7 days (35 for production), or cover the
+    instance with an AWS Backup plan.""",
+)
+def automated_backups_enabled(db: dict) -> Result:
+    days = int(field(db, "backup_retention_period"))
+    if days <= 0:
+        return Result.failed("automated backups are off (retention 0 days)")
+    return Result.passed(f"automated backups kept for {days} days")
+
+
+@check(
+    id="rds_deletion_protection_enabled",
+    title="RDS instance is protected against deletion",
+    resource=DB_INSTANCE,
+    severity="low",
+    controls=BACKUP + ("iso27001-2022:A.5.29", "iso27001-2013:A.17.1.2"),
+    remediation="""Turn on deletion protection for production instances so that a delete call, from a person
+    or from infrastructure code, fails until someone turns it off on purpose.""",
+)
+def deletion_protection_enabled(db: dict) -> Result:
+    if field(db, "deletion_protection"):
+        return Result.passed("deletion protection is on")
+    return Result.failed("deletion protection is off")

@@ -1,0 +1,1 @@
+"""Collectors read one AWS service and yield plain resource documents for the checks."""

@@ -1,0 +1,59 @@
+"""RDS database instances in one region, with the inbound rules of their VPC security groups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scanners.aws import ClientFactory
+from scanners.collectors.aws.vpc import ingress_rules_of, rules_for
+from scanners.collectors.base import (
+    CollectionError,
+    ResourceDoc,
+    SubReads,
+    collected,
+    document,
+    listing,
+    service_group,
+    tag_dict,
+)
+
+DB_INSTANCE = "aws.rds.db_instance"
+
+
+@service_group(name="rds", resource_types=(DB_INSTANCE,))
+def collect(factory: ClientFactory, region: str) -> Iterator[ResourceDoc | CollectionError]:
+    yield from collected((DB_INSTANCE,), region, lambda: db_instances(factory, region))
+
+
+def db_instances(factory: ClientFactory, region: str) -> Iterator[ResourceDoc]:
+    found = listing(factory.client("rds", region), "describe_db_instances", "DBInstances")
+    if not found:
+        return
+    reads = SubReads()
+    group_ids = {group["VpcSecurityGroupId"] for db in found for group in db.get("VpcSecurityGroups", [])}
+    rules = reads("security_group_ingress", lambda: ingress_rules_of(factory.client("ec2", region), group_ids))
+    for db in found:
+        groups = [group["VpcSecurityGroupId"] for group in db.get("VpcSecurityGroups", [])]
+        tags = tag_dict(db.get("TagList"))
+        yield document(
+            uid=db["DBInstanceArn"],
+            type=DB_INSTANCE,
+            region=region,
+            name=db["DBInstanceIdentifier"],
+            tags=tags,
+            config={
+                "engine": db.get("Engine"),
+                "engine_version": db.get("EngineVersion"),
+                "instance_class": db.get("DBInstanceClass"),
+                "publicly_accessible": bool(db.get("PubliclyAccessible")),
+                "storage_encrypted": bool(db.get("StorageEncrypted")),
+                "kms_key_id": db.get("KmsKeyId"),
+                "backup_retention_period": db.get("BackupRetentionPeriod", 0),
+                "deletion_protection": bool(db.get("DeletionProtection")),
+                "multi_az": bool(db.get("MultiAZ")),
+                "cluster": db.get("DBClusterIdentifier"),
+                "security_groups": groups,
+                "security_group_ingress": rules_for(groups, rules),
+                "errors": dict(reads.errors),
+            },
+        )

@@ -1,0 +1,162 @@
+"""Networks in one region: VPCs with their flow logs, the default VPC, security groups and network ACLs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from scanners.aws import ClientFactory
+from scanners.collectors.base import (
+    CollectionError,
+    ResourceDoc,
+    SubReads,
+    collected,
+    document,
+    listing,
+    service_group,
+    settings_uid,
+    tag_dict,
+)
+
+VPC = "aws.ec2.vpc"
+DEFAULT_VPC = "aws.ec2.default_vpc"
+SECURITY_GROUP = "aws.ec2.security_group"
+NETWORK_ACL = "aws.ec2.network_acl"
+
+
+@service_group(name="vpc", resource_types=(VPC, DEFAULT_VPC, SECURITY_GROUP, NETWORK_ACL))
+def collect(factory: ClientFactory, region: str) -> Iterator[ResourceDoc | CollectionError]:
+    ec2 = factory.client("ec2", region)
+    yield from collected((VPC, DEFAULT_VPC), region, lambda: vpcs(factory, ec2, region))
+    yield from collected((SECURITY_GROUP,), region, lambda: security_groups(ec2, region))
+    yield from collected((NETWORK_ACL,), region, lambda: network_acls(ec2, region))
+
+
+def vpcs(factory: ClientFactory, ec2, region: str) -> Iterator[ResourceDoc]:
+    account_id = factory.account_id()
+    found = listing(ec2, "describe_vpcs", "Vpcs")
+    reads = SubReads()
+    flow_logs = reads("flow_logs", lambda: grouped(listing(ec2, "describe_flow_logs", "FlowLogs"), "ResourceId"))
+    gateways = reads("internet_gateways", lambda: internet_gateways_by_vpc(ec2))
+    for vpc in found:
+        ident = vpc["VpcId"]
+        tags = tag_dict(vpc.get("Tags"))
+        yield document(
+            uid=f"arn:aws:ec2:{region}:{vpc.get('OwnerId') or account_id}:vpc/{ident}",
+            type=VPC,
+            region=region,
+            name=tags.get("Name") or ident,
+            tags=tags,
+            config={
+                "vpc_id": ident,
+                "is_default": bool(vpc.get("IsDefault")),
+                "cidr_block": vpc.get("CidrBlock"),
+                "flow_logs": [flow_log(item) for item in flow_logs.get(ident, [])] if flow_logs is not None else None,
+                "internet_gateways": gateways.get(ident, []) if gateways is not None else None,
+                "errors": dict(reads.errors),
+            },
+        )
+    yield default_vpc_document(ec2, region, account_id, found, gateways, reads)
+
+
+def default_vpc_document(ec2, region: str, account_id: str, found: list[dict], gateways, reads: SubReads):
+    default = next((vpc for vpc in found if vpc.get("IsDefault")), None)
+    config: dict = {"present": default is not None, "vpc_id": None, "internet_gateways": [], "network_interfaces": 0}
+    if default is not None:
+        ident = default["VpcId"]
+        config["vpc_id"] = ident
+        config["internet_gateways"] = gateways.get(ident, []) if gateways is not None else None
+        in_vpc = [{"Name": "vpc-id", "Values": [ident]}]
+        config["network_interfaces"] = reads(
+            "network_interfaces",
+            lambda: len(listing(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=in_vpc)),
+        )
+    config["errors"] = {key: value for key, value in reads.errors.items() if key != "flow_logs"}
+    return document(
+        uid=settings_uid(account_id, region, "default-vpc"),
+        type=DEFAULT_VPC,
+        region=region,
+        name=f"default VPC in {region}",
+        config=config,
+    )
+
+
+def grouped(items: list[dict], key: str) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for item in items:
+        groups[item.get(key, "")].append(item)
+    return dict(groups)
+
+
+def internet_gateways_by_vpc(ec2) -> dict[str, list[str]]:
+    attached: dict[str, list[str]] = defaultdict(list)
+    for gateway in listing(ec2, "describe_internet_gateways", "InternetGateways"):
+        for attachment in gateway.get("Attachments", []):
+            attached[attachment["VpcId"]].append(gateway["InternetGatewayId"])
+    return dict(attached)
+
+
+def flow_log(item: dict) -> dict:
+    return {
+        "flow_log_id": item.get("FlowLogId"),
+        "status": item.get("FlowLogStatus"),
+        "traffic_type": item.get("TrafficType"),
+        "destination_type": item.get("LogDestinationType"),
+        "destination": item.get("LogDestination") or item.get("LogGroupName"),
+    }
+
+
+def security_groups(ec2, region: str) -> Iterator[ResourceDoc]:
+    for group in listing(ec2, "describe_security_groups", "SecurityGroups"):
+        ident = group["GroupId"]
+        tags = tag_dict(group.get("Tags"))
+        yield document(
+            uid=group.get("SecurityGroupArn") or f"arn:aws:ec2:{region}:{group.get('OwnerId')}:security-group/{ident}",
+            type=SECURITY_GROUP,
+            region=region,
+            name=f"{group.get('GroupName')} ({ident})",
+            tags=tags,
+            config={
+                "group_id": ident,
+                "group_name": group.get("GroupName"),
+                "vpc_id": group.get("VpcId"),
+                "is_default": group.get("GroupName") == "default",
+                "ingress": group.get("IpPermissions", []),
+                "egress": group.get("IpPermissionsEgress", []),
+                "errors": {},
+            },
+        )
+
+
+def network_acls(ec2, region: str) -> Iterator[ResourceDoc]:
+    for acl in listing(ec2, "describe_network_acls", "NetworkAcls"):
+        ident = acl["NetworkAclId"]
+        tags = tag_dict(acl.get("Tags"))
+        yield document(
+            uid=f"arn:aws:ec2:{region}:{acl.get('OwnerId')}:network-acl/{ident}",
+            type=NETWORK_ACL,
+            region=region,
+            name=tags.get("Name") or ident,
+            tags=tags,
+            config={
+                "network_acl_id": ident,
+                "vpc_id": acl.get("VpcId"),
+                "is_default": bool(acl.get("IsDefault")),
+                "entries": acl.get("Entries", []),
+                "subnets": [item.get("SubnetId") for item in acl.get("Associations", [])],
+                "errors": {},
+            },
+        )
+
+
+def ingress_rules_of(ec2, group_ids: set[str]) -> dict[str, list[dict]]:
+    """Inbound rules of the given security groups, for collectors of resources that sit behind them."""
+    if not group_ids:
+        return {}
+    groups = listing(ec2, "describe_security_groups", "SecurityGroups", GroupIds=sorted(group_ids))
+    return {group["GroupId"]: group.get("IpPermissions", []) for group in groups}
+
+
+def rules_for(groups: list[str], rules: dict[str, list[dict]] | None) -> dict[str, list[dict]] | None:
+    """The inbound rules of each group, or None when the groups could not be read (the error says why)."""
+    return None if rules is None else {group: rules.get(group, []) for group in groups}

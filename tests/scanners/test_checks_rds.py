@@ -1,0 +1,68 @@
+"""RDS checks on plain documents."""
+
+import pytest
+
+from scanners.checks.base import Status
+from tests.scanners.documents import Case, assert_case, case_id, doc, failed_read, without
+
+FROM_APP = {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": "sg-app"}]}
+FROM_EVERYWHERE = {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+
+
+def database(**overrides) -> dict:
+    config = {
+        "publicly_accessible": False,
+        "storage_encrypted": True,
+        "kms_key_id": "arn:aws:kms:eu-west-1:1:key/db",
+        "backup_retention_period": 7,
+        "deletion_protection": True,
+        "security_groups": ["sg-db"],
+        "security_group_ingress": {"sg-db": [FROM_APP]},
+    }
+    return doc("aws.rds.db_instance", name="orders", **{**config, **overrides})
+
+
+PRIVATE = database()
+PUBLIC = database(
+    publicly_accessible=True,
+    storage_encrypted=False,
+    kms_key_id=None,
+    backup_retention_period=0,
+    deletion_protection=False,
+    security_group_ingress={"sg-db": [FROM_EVERYWHERE]},
+)
+
+CASES = [
+    Case("rds_instance_not_publicly_accessible", Status.PASS, PRIVATE, "private"),
+    Case("rds_instance_not_publicly_accessible", Status.FAIL, PUBLIC, "public endpoint", reason="public"),
+    Case("rds_instance_not_publicly_accessible", Status.ERROR, without(PRIVATE, "publicly_accessible"), "unknown"),
+    Case("rds_security_groups_from_app_only", Status.PASS, PRIVATE, "from the app group", reason="sg-db"),
+    Case("rds_security_groups_from_app_only", Status.FAIL, PUBLIC, "from 0.0.0.0/0", reason="sg-db from 0.0.0.0/0"),
+    Case(
+        "rds_security_groups_from_app_only",
+        Status.NOT_APPLICABLE,
+        database(security_groups=[], security_group_ingress={}),
+        "no VPC security group",
+    ),
+    Case(
+        "rds_security_groups_from_app_only",
+        Status.ERROR,
+        failed_read(PRIVATE, "security_group_ingress"),
+        "group rules unreadable",
+        reason="access denied",
+    ),
+    Case("rds_storage_encrypted", Status.PASS, PRIVATE, "encrypted", reason="key/db"),
+    Case("rds_storage_encrypted", Status.FAIL, PUBLIC, "plain"),
+    Case("rds_storage_encrypted", Status.ERROR, without(PRIVATE, "storage_encrypted"), "unknown"),
+    Case("rds_automated_backups_enabled", Status.PASS, PRIVATE, "7 days", reason="7 days"),
+    Case("rds_automated_backups_enabled", Status.FAIL, PUBLIC, "retention 0", reason="off"),
+    Case("rds_automated_backups_enabled", Status.ERROR, without(PRIVATE, "backup_retention_period"), "unknown"),
+    Case("rds_deletion_protection_enabled", Status.PASS, PRIVATE, "protected"),
+    Case("rds_deletion_protection_enabled", Status.FAIL, PUBLIC, "unprotected"),
+    Case("rds_deletion_protection_enabled", Status.ERROR, without(PRIVATE, "deletion_protection"), "unknown"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_rds_check(case):
+    assert_case(case)

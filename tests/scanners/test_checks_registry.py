@@ -1,0 +1,152 @@
+"""The check registry as a whole: every check is tested three ways, maps to controls that exist in our
+catalogs, belongs to a collector that feeds it, and can never turn a failure to decide into a pass."""
+
+import importlib
+import json
+import subprocess
+import sys
+
+import pytest
+
+import scanners.checks.aws  # noqa: F401  (registers the checks)
+import scanners.collectors.aws  # noqa: F401  (registers the service groups)
+from compliance.catalog import CATALOG_DIR, read_tsv
+from scanners.checks.base import FRAMEWORKS, REGISTRY, Check, Result, Status, all_checks, check, checks_for
+from scanners.collectors.base import SERVICE_GROUPS
+
+# One test module per service, each with a CASES table of plain documents.
+CASE_TABLES = {
+    service: importlib.import_module(f"tests.scanners.test_checks_{service}").CASES
+    for service in sorted({item.service for item in all_checks()})
+}
+ALL_CASES = [case for cases in CASE_TABLES.values() for case in cases]
+
+# "The checks we start with" in the design, each with the check that answers it.
+DESIGN_CHECKS = {
+    "default VPCs removed or isolated in every region": ["vpc_default_vpc_removed_or_isolated"],
+    "default security groups without rules": ["vpc_default_security_group_closed"],
+    "no security group open to the world on SSH, RDP or all ports": ["vpc_security_group_no_open_admin_ports"],
+    "no network ACL allowing all inbound from anywhere": ["vpc_network_acl_no_open_inbound"],
+    "EC2 instances in a VPC": ["ec2_instance_in_vpc"],
+    "load balancer security groups only on 443": ["elbv2_security_groups_https_only"],
+    "database security groups only from application security groups": ["rds_security_groups_from_app_only"],
+    "RDS not publicly accessible": ["rds_instance_not_publicly_accessible"],
+    "VPC flow logs on every VPC": ["vpc_flow_logs_enabled"],
+    "a multi-region trail with validation, delivering to S3 or CloudWatch": ["cloudtrail_multi_region_trail"],
+    "EBS encryption by default in every region": ["ec2_ebs_encryption_by_default"],
+    "EBS volumes and snapshots encrypted": ["ec2_volume_encrypted", "ec2_snapshot_encrypted"],
+    "S3 default encryption, KMS preferred": ["s3_bucket_default_encryption", "s3_bucket_encryption_uses_kms"],
+    "KMS customer keys rotated": ["kms_key_rotation_enabled"],
+    "load balancer listeners on TLS with a modern policy": ["elbv2_listeners_use_tls", "elbv2_tls_policy_modern"],
+    "S3 bucket policies deny non-TLS access": ["s3_bucket_policy_denies_insecure_transport"],
+    "no IAM access keys older than 90 days or unused": ["iam_access_key_rotated", "iam_access_key_recently_used"],
+    "console users with MFA": ["iam_user_console_mfa"],
+    "no customer policy or role with Action * on Resource *": [
+        "iam_customer_policy_not_full_admin",
+        "iam_role_inline_policy_not_full_admin",
+    ],
+    "no AdministratorAccess on roles used by automation": ["iam_automation_role_not_administrator"],
+    "root without access keys and with MFA": ["iam_root_no_access_keys", "iam_root_mfa_enabled"],
+    "S3 Block Public Access on account and buckets": [
+        "s3_account_block_public_access",
+        "s3_bucket_block_public_access",
+    ],
+    "no public bucket ACL or policy": ["s3_bucket_acl_not_public", "s3_bucket_policy_not_public"],
+    "AMIs and EBS snapshots not public": ["ec2_ami_not_public", "ec2_snapshot_not_public"],
+    "AWS Backup plan covering resources": ["backup_plan_in_region", "backup_resources_protected"],
+    "S3 versioning or Object Lock on critical buckets": ["s3_critical_bucket_versioning"],
+    "KMS keys not pending deletion": ["kms_key_not_pending_deletion"],
+    "RDS automated backups on": ["rds_automated_backups_enabled"],
+}
+
+
+def catalog_refs() -> set[str]:
+    spec = json.loads((CATALOG_DIR / "frameworks.json").read_text(encoding="utf-8"))
+    return {
+        f"{framework['slug']}:{row['ref'].strip()}"
+        for framework in spec["frameworks"]
+        for row in read_tsv(CATALOG_DIR / framework["controls"])
+    }
+
+
+def test_every_check_the_design_asks_for_is_registered():
+    missing = [check_id for ids in DESIGN_CHECKS.values() for check_id in ids if check_id not in REGISTRY]
+    assert not missing
+
+
+@pytest.mark.parametrize("item", all_checks(), ids=lambda item: item.id)
+def test_check_is_tested_as_compliant_non_compliant_and_undecidable(item):
+    tested = {case.expected for case in ALL_CASES if case.check == item.id}
+    assert {Status.PASS, Status.FAIL, Status.ERROR} <= tested
+
+
+@pytest.mark.parametrize("item", all_checks(), ids=lambda item: item.id)
+def test_check_maps_to_controls_of_all_three_frameworks_that_exist_in_our_catalogs(item):
+    refs = catalog_refs()
+    assert [ref for ref in item.controls if ref not in refs] == []
+    assert all(item.controls_of(framework) for framework in FRAMEWORKS), item.controls
+    assert len(set(item.controls)) == len(item.controls)
+
+
+@pytest.mark.parametrize("item", all_checks(), ids=lambda item: item.id)
+def test_check_is_fed_by_the_collector_of_its_service(item):
+    assert item.resource_type in SERVICE_GROUPS[item.service].resource_types
+    assert item.title and item.remediation and item.severity in {"critical", "high", "medium", "low"}
+
+
+def test_checks_for_a_resource_type_lists_exactly_its_checks():
+    bucket_checks = {item.id for item in checks_for("aws.s3.bucket")}
+    assert "s3_bucket_policy_not_public" in bucket_checks
+    assert all(REGISTRY[check_id].resource_type == "aws.s3.bucket" for check_id in bucket_checks)
+    assert checks_for("aws.unknown.thing") == []
+
+
+def test_checks_import_neither_django_nor_boto3():
+    probe = (
+        "import sys, scanners.checks.aws; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'django', 'boto3', 'botocore'}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+
+
+def make_check(evaluate) -> Check:
+    return Check(
+        id="probe",
+        title="probe",
+        service="s3",
+        resource_type="aws.s3.bucket",
+        severity="low",
+        controls=(),
+        remediation="",
+        evaluate=evaluate,
+    )
+
+
+def test_a_check_that_breaks_reports_an_error_never_a_pass():
+    result = make_check(lambda document: document["config"]["absent"]).run({"type": "aws.s3.bucket", "config": {}})
+    assert result.status == Status.ERROR
+    assert "KeyError" in result.reason
+
+
+def test_a_check_that_returns_no_result_reports_an_error():
+    assert make_check(lambda document: True).run({"type": "aws.s3.bucket"}).status == Status.ERROR
+
+
+def test_a_check_given_another_kind_of_resource_reports_an_error():
+    result = make_check(lambda document: Result.passed()).run({"type": "aws.ec2.volume", "config": {}})
+    assert result.status == Status.ERROR
+
+
+def test_registration_refuses_duplicates_unknown_severities_and_malformed_control_refs():
+    def evaluate(document):
+        return Result.passed()
+
+    declared = {"title": "t", "resource": "aws.s3.bucket", "remediation": "r"}
+    with pytest.raises(ValueError, match="registered twice"):
+        check(id="s3_bucket_acl_not_public", severity="low", controls=(), **declared)(evaluate)
+    with pytest.raises(ValueError, match="severity"):
+        check(id="x", severity="urgent", controls=(), **declared)
+    with pytest.raises(ValueError, match="control reference"):
+        check(id="x", severity="low", controls=("A.8.20",), **declared)
+    assert "x" not in REGISTRY

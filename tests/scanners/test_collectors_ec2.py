@@ -1,0 +1,83 @@
+"""EC2 compute and storage collected from the moto server over HTTP, then judged by the checks."""
+
+import boto3
+import pytest
+
+from scanners.checks.base import Status
+from tests.scanners.documents import scan
+
+pytestmark = pytest.mark.integration
+
+IMAGE_ID = "ami-12c6146b"  # moto's built-in image, present even without the default AMI catalogue
+
+
+def tagged(name: str, kind: str) -> list[dict]:
+    return [{"ResourceType": kind, "Tags": [{"Key": "Name", "Value": name}]}]
+
+
+@pytest.fixture
+def compute(aws):
+    """Ireland: encryption by default, an encrypted and a plain volume, a private and a public snapshot and
+    image, one instance. Virginia: nothing configured."""
+    ec2 = boto3.client("ec2", region_name="eu-west-1")
+    ec2.enable_ebs_encryption_by_default()
+    sealed = ec2.create_volume(
+        Size=8, AvailabilityZone="eu-west-1a", Encrypted=True, TagSpecifications=tagged("data-sealed", "volume")
+    )
+    plain = ec2.create_volume(
+        Size=8, AvailabilityZone="eu-west-1a", Encrypted=False, TagSpecifications=tagged("data-plain", "volume")
+    )
+    ec2.create_snapshot(VolumeId=sealed["VolumeId"], TagSpecifications=tagged("snap-private", "snapshot"))
+    shared = ec2.create_snapshot(VolumeId=plain["VolumeId"], TagSpecifications=tagged("snap-public", "snapshot"))
+    ec2.modify_snapshot_attribute(
+        SnapshotId=shared["SnapshotId"], Attribute="createVolumePermission", OperationType="add", GroupNames=["all"]
+    )
+    instance = ec2.run_instances(
+        ImageId=IMAGE_ID, MinCount=1, MaxCount=1, TagSpecifications=tagged("app-server", "instance")
+    )["Instances"][0]["InstanceId"]
+    ec2.create_image(InstanceId=instance, Name="golden-private")
+    public = ec2.create_image(InstanceId=instance, Name="golden-public")["ImageId"]
+    ec2.modify_image_attribute(ImageId=public, LaunchPermission={"Add": [{"Group": "all"}]})
+
+
+def test_compute_and_storage_are_judged_end_to_end(compute):
+    result = scan("ec2", regions=("eu-west-1", "us-east-1"))
+
+    assert not result.errors
+    assert result.status("ec2_volume_encrypted", "data-sealed") == Status.PASS
+    assert result.status("ec2_volume_encrypted", "data-plain") == Status.FAIL
+    assert result.status("ec2_snapshot_encrypted", "snap-private") == Status.PASS
+    assert result.status("ec2_snapshot_encrypted", "snap-public") == Status.FAIL
+    assert result.status("ec2_snapshot_not_public", "snap-private") == Status.PASS
+    assert result.status("ec2_snapshot_not_public", "snap-public") == Status.FAIL
+    assert result.status("ec2_ami_not_public", "golden-private") == Status.PASS
+    assert result.status("ec2_ami_not_public", "golden-public") == Status.FAIL
+    # moto has no EC2-Classic, so only the compliant side can be seen end to end (the other is a unit test).
+    assert result.status("ec2_instance_in_vpc", "app-server") == Status.PASS
+
+
+def test_ebs_encryption_by_default_is_judged_per_region(compute):
+    result = scan("ec2", regions=("eu-west-1", "us-east-1"))
+
+    assert result.status("ec2_ebs_encryption_by_default", "EC2 settings in eu-west-1") == Status.PASS
+    assert result.status("ec2_ebs_encryption_by_default", "EC2 settings in us-east-1") == Status.FAIL
+    settings = result.named("EC2 settings in eu-west-1")
+    assert settings.uid == "123456789012/eu-west-1/ec2-settings"
+    assert settings.region == "eu-west-1"
+
+
+def test_documents_carry_arns_tags_and_plain_json(compute):
+    result = scan("ec2")
+    volume = result.named("data-sealed")
+    assert volume.uid.startswith("arn:aws:ec2:eu-west-1:123456789012:volume/vol-")
+    assert volume.tags == {"Name": "data-sealed"}
+    snapshot = result.named("snap-private")
+    assert isinstance(snapshot.config["started"], str), "dates are stored as ISO 8601 strings"
+
+
+def test_terminated_instances_are_not_inventoried(aws):
+    ec2 = boto3.client("ec2", region_name="eu-west-1")
+    gone = ec2.run_instances(ImageId=IMAGE_ID, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    ec2.terminate_instances(InstanceIds=[gone])
+
+    assert [item for item in scan("ec2").documents if item.type == "aws.ec2.instance"] == []

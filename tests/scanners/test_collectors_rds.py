@@ -1,0 +1,68 @@
+"""RDS instances collected from the moto server over HTTP, then judged by the checks."""
+
+import boto3
+import pytest
+
+from scanners.checks.base import Status
+from tests.scanners.documents import scan
+
+pytestmark = pytest.mark.integration
+
+RDS_CHECKS = (
+    "rds_instance_not_publicly_accessible",
+    "rds_security_groups_from_app_only",
+    "rds_storage_encrypted",
+    "rds_automated_backups_enabled",
+    "rds_deletion_protection_enabled",
+)
+
+
+@pytest.fixture
+def databases(aws):
+    """'orders' is private, encrypted, backed up, protected and reachable only from the app's group;
+    'reports' is public, plain, without backups and open to the internet on 5432."""
+    ec2 = boto3.client("ec2", region_name="eu-west-1")
+    rds = boto3.client("rds", region_name="eu-west-1")
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    app = ec2.create_security_group(GroupName="app", Description="app servers", VpcId=vpc)["GroupId"]
+    private = ec2.create_security_group(GroupName="orders-db", Description="from app", VpcId=vpc)["GroupId"]
+    from_app = {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": app}]}
+    ec2.authorize_security_group_ingress(GroupId=private, IpPermissions=[from_app])
+    public = ec2.create_security_group(GroupName="reports-db", Description="open", VpcId=vpc)["GroupId"]
+    from_anywhere = {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+    ec2.authorize_security_group_ingress(GroupId=public, IpPermissions=[from_anywhere])
+
+    common = {"DBInstanceClass": "db.t3.micro", "Engine": "postgres", "AllocatedStorage": 20, "MasterUsername": "ct"}
+    rds.create_db_instance(
+        DBInstanceIdentifier="orders",
+        MasterUserPassword="correct-horse-battery",
+        PubliclyAccessible=False,
+        StorageEncrypted=True,
+        BackupRetentionPeriod=14,
+        DeletionProtection=True,
+        VpcSecurityGroupIds=[private],
+        Tags=[{"Key": "data", "Value": "customer"}],
+        **common,
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="reports",
+        MasterUserPassword="correct-horse-battery",
+        PubliclyAccessible=True,
+        StorageEncrypted=False,
+        BackupRetentionPeriod=0,
+        DeletionProtection=False,
+        VpcSecurityGroupIds=[public],
+        **common,
+    )
+
+
+def test_databases_are_judged_end_to_end(databases):
+    result = scan("rds")
+
+    assert not result.errors
+    for check_id in RDS_CHECKS:
+        assert result.status(check_id, "orders") == Status.PASS, check_id
+        assert result.status(check_id, "reports") == Status.FAIL, check_id
+    assert "0.0.0.0/0" in result.result("rds_security_groups_from_app_only", "reports").reason
+    assert result.named("orders").tags == {"data": "customer"}
+    assert result.named("orders").uid == "arn:aws:rds:eu-west-1:123456789012:db:orders"

@@ -1,0 +1,74 @@
+"""The demo account: once seeded, a scan of every service shows both sides of most checks."""
+
+from collections import defaultdict
+
+import pytest
+
+import scanners.collectors.aws  # noqa: F401  (registers the service groups)
+from scanners.aws import ClientFactory
+from scanners.checks.base import Status, all_checks
+from scanners.collectors.base import SERVICE_GROUPS
+from scanners.demo import seed_demo_account
+from tests.scanners.documents import Scan, scan
+
+pytestmark = pytest.mark.integration
+
+REGIONS = ("eu-west-1", "us-east-1")
+# What moto cannot show both ways: it has no EC2-Classic, no root MFA, no way to age a key, a single
+# account-level Block Public Access setting, and no ListProtectedResources.
+ONE_SIDED_IN_MOTO = {
+    "ec2_instance_in_vpc",
+    "iam_root_mfa_enabled",
+    "iam_root_no_access_keys",
+    "iam_access_key_rotated",
+    "iam_access_key_recently_used",
+    "s3_account_block_public_access",
+    "cloudtrail_multi_region_trail",
+    "backup_resources_protected",
+}
+
+
+@pytest.fixture
+def demo_scan(aws, monkeypatch) -> Scan:
+    monkeypatch.setenv("HTTP_PROXY", aws)  # S3 Control through moto, as MOTO.md describes
+    seed_demo_account(regions=REGIONS)
+    factory = ClientFactory(max_attempts=2)
+    scans = [scan(name, regions=REGIONS, factory=factory) for name in SERVICE_GROUPS]
+    return Scan(
+        documents=[item for result in scans for item in result.documents],
+        errors=[item for result in scans for item in result.errors],
+    )
+
+
+def test_a_scan_of_the_demo_account_shows_passes_and_failures_for_most_checks(demo_scan):
+    seen: dict[str, set[Status]] = defaultdict(set)
+    for check_id, _, outcome in demo_scan.all_results():
+        seen[check_id].add(outcome.status)
+
+    assert not demo_scan.errors
+    assert set(seen) == {item.id for item in all_checks()}, "every check has something to judge"
+    both_ways = {check_id for check_id, statuses in seen.items() if {Status.PASS, Status.FAIL} <= statuses}
+    assert both_ways == {item.id for item in all_checks()} - ONE_SIDED_IN_MOTO
+    only_errors = {check_id for check_id, statuses in seen.items() if statuses == {Status.ERROR}}
+    assert only_errors == {"backup_resources_protected"}
+
+
+def test_the_demo_tells_its_story_in_both_regions(demo_scan):
+    assert demo_scan.status("s3_bucket_policy_not_public", "ct-demo-public-site") == Status.FAIL
+    assert demo_scan.status("s3_bucket_encryption_uses_kms", "ct-demo-evidence") == Status.PASS
+    assert demo_scan.status("iam_user_console_mfa", "bob") == Status.FAIL
+    assert demo_scan.status("rds_instance_not_publicly_accessible", "reports") == Status.FAIL
+    assert demo_scan.status("backup_plan_in_region", "AWS Backup in eu-west-1") == Status.PASS
+    assert demo_scan.status("backup_plan_in_region", "AWS Backup in us-east-1") == Status.FAIL
+    for region in REGIONS:
+        assert demo_scan.status("vpc_flow_logs_enabled", "payments", region) == Status.PASS
+        assert demo_scan.status("vpc_flow_logs_enabled", "sandbox", region) == Status.FAIL
+        assert demo_scan.status("kms_key_rotation_enabled", "alias/ct-demo-legacy", region) == Status.FAIL
+    assert demo_scan.status("vpc_default_vpc_removed_or_isolated", "default VPC in eu-west-1") == Status.FAIL
+    assert demo_scan.status("vpc_default_vpc_removed_or_isolated", "default VPC in us-east-1") == Status.PASS
+
+
+def test_seeding_twice_leaves_the_account_as_it_is(aws):
+    first = seed_demo_account(regions=REGIONS)
+    assert "s3" in first
+    assert seed_demo_account(regions=REGIONS) == {}
