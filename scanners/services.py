@@ -146,7 +146,9 @@ def next_scheduled_scan(account: CloudAccount, after: datetime) -> datetime | No
     task = account.schedule
     if task is None or not task.enabled or not account.enabled:
         return None
-    return after + task.schedule.remaining_estimate(after)
+    # Celery answers "how long from now"; add it to now, rounded to the second the schedule names.
+    remaining = task.schedule.remaining_estimate(task.last_run_at or after)
+    return (timezone.now() + remaining + timedelta(milliseconds=500)).replace(microsecond=0)
 
 
 def automated_evidence_valid_until(account: CloudAccount, collected_at: datetime) -> datetime:
