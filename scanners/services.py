@@ -160,8 +160,11 @@ def automated_evidence_valid_until(account: CloudAccount, collected_at: datetime
 
 
 @transaction.atomic
-def scan_request(*, account: CloudAccount, actor=None, trigger: str = Trigger.MANUAL) -> ScanRun:
-    """Queue a scan of the account; while one is queued or running, that one is returned instead."""
+def scan_request(*, account: CloudAccount, actor=None, trigger: str = Trigger.MANUAL, enqueue: bool = True) -> ScanRun:
+    """Queue a scan of the account; while one is queued or running, that one is returned instead.
+
+    `enqueue=False` leaves the queued run to the caller, who runs it in-process (`scan --sync`).
+    """
     _require_manager(actor)
     account = CloudAccount.objects.select_for_update().get(pk=account.pk)
     if not account.enabled:
@@ -171,9 +174,10 @@ def scan_request(*, account: CloudAccount, actor=None, trigger: str = Trigger.MA
     if active is not None:
         return active
     run = ScanRun.objects.create(account=account, trigger=trigger, triggered_by=actor)
-    from scanners.tasks import scan_account  # tasks import this module
+    if enqueue:
+        from scanners.tasks import scan_account  # tasks import this module
 
-    transaction.on_commit(lambda: scan_account.delay(run.pk))
+        transaction.on_commit(lambda: scan_account.delay(run.pk))
     return run
 
 
