@@ -52,6 +52,13 @@ def schedule_describe(task: PeriodicTask | None) -> str:
     return f"{cron.minute} {cron.hour} {cron.day_of_month} {cron.month_of_year} {cron.day_of_week}"
 
 
+def schedule_validate(text: str) -> None:
+    """Raise ValidationError unless the text is a schedule `_schedule_from_text` accepts, writing nothing."""
+    with transaction.atomic():
+        _schedule_from_text(text)
+        transaction.set_rollback(True)
+
+
 def _schedule_from_text(text: str) -> dict:
     text = text.strip()
     hours = HOURS_PATTERN.match(text)
