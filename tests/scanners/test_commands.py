@@ -1,6 +1,7 @@
 """The command-line contract: add_aws_account, scan [--sync], findings --format json."""
 
 import json
+import os
 from io import StringIO
 
 import pytest
@@ -109,3 +110,46 @@ def test_findings_of_a_given_scan(fake_cloud, cloud_account, catalogs):
 def test_findings_before_any_scan_is_an_error(db):
     with pytest.raises(CommandError, match="No scan has finished yet"):
         run_command("findings", "--format", "json")
+
+
+@pytest.mark.integration
+def test_the_demo_cloud_is_seeded_and_scanned_again_on_every_start(fake_cloud, catalogs, monkeypatch):
+    """`make run` restarted on the same database: one demo account, one more scan, no stuck run."""
+    import boto3
+    import requests
+
+    from scanners.demo_cloud import DEMO_REGIONS, MOTO_SETTINGS, demo_account_scan, demo_cloud_start
+
+    for key in [*MOTO_SETTINGS, "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"]:
+        monkeypatch.delenv(key, raising=False)
+
+    def seed(regions):  # stands in for scanners.demo.seed_demo_account: one bucket in the simulated account
+        s3 = boto3.client("s3", region_name=regions[0])
+        s3.create_bucket(Bucket="demo-logs", CreateBucketConfiguration={"LocationConstraint": regions[0]})
+        fake_cloud.seed_default()
+
+    runs = []
+    for _ in range(2):
+        fake_cloud.reset()
+        server = demo_cloud_start()
+        # moto keeps its state per Python process; a restarted `make run` is a new process
+        requests.post(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/reset", timeout=10).raise_for_status()
+        try:
+            runs.append(demo_account_scan(seed=seed))
+            assert [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]] == ["demo-logs"]
+        finally:
+            server.stop()
+    account = CloudAccount.objects.get(name="demo-aws")
+    assert account.regions == list(DEMO_REGIONS) and account.account_id == "123456789012"
+    assert [run.state for run in runs] == [RunState.SUCCEEDED, RunState.SUCCEEDED]
+    assert ScanRun.objects.filter(account=account).count() == 2
+
+
+def test_a_demo_scan_interrupted_by_a_stop_does_not_block_the_next_start(fake_cloud, catalogs):
+    from scanners.demo_cloud import demo_account_scan
+
+    demo_account_scan(seed=lambda regions: None)
+    stuck = ScanRun.objects.create(account=CloudAccount.objects.get(name="demo-aws"), state=RunState.RUNNING)
+    run = demo_account_scan(seed=lambda regions: fake_cloud.seed_default())
+    stuck.refresh_from_db()
+    assert stuck.state == RunState.FAILED and run.state == RunState.SUCCEEDED and run.findings.count() == 4
