@@ -95,8 +95,10 @@ def _control_state(control_id: int, check_ids: set[str], outcomes: dict[str, str
         state.automated_status = AutomatedStatus.FAILING
     elif state.checks_errored:
         state.automated_status = AutomatedStatus.ERROR
-    else:
+    elif state.checks_passed:
         state.automated_status = AutomatedStatus.PASSING
+    else:  # nothing of this kind exists in any enabled account: nothing passed, nothing was checked
+        state.automated_status = AutomatedStatus.NONE
     return state
 
 

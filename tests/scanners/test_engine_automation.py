@@ -109,6 +109,14 @@ def test_a_failed_run_evidences_nothing_but_shows_the_controls_could_not_be_chec
     assert automated("iso27001-2022:A.8.24").automated_status == AutomatedStatus.ERROR
 
 
+def test_a_control_whose_checks_found_nothing_to_judge_is_not_shown_as_passing(fake_cloud, cloud_account, catalogs):
+    fake_cloud.add("fake.security_group", "eu-west-1", "sg-1", open_ssh=False)  # no volumes, no users
+    scan(cloud_account)
+    assert automated("iso27001-2022:A.8.20").automated_status == AutomatedStatus.PASSING
+    state = automated("iso27001-2022:A.8.24")
+    assert (state.automated_status, state.checks_passed, state.checks_failed) == (AutomatedStatus.NONE, 0, 0)
+
+
 def test_a_disabled_account_no_longer_counts_in_automated_statuses(fake_cloud, cloud_account, catalogs):
     fake_cloud.seed_default()
     scan(cloud_account)
