@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from accounts import roles
 from accounts.decorators import viewer_required
@@ -54,6 +55,8 @@ def scan_list(request: HttpRequest) -> HttpResponse:
         account.last_run = last_runs.get(account.last_run_id)
     runs = ScanRun.objects.visible_to(request.user).select_related("account", "triggered_by")
     page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    if request.htmx:
+        return TemplateResponse(request, "scanners/scan_list.html#runs", {"page": page})
     return TemplateResponse(
         request,
         "scanners/scan_list.html",
@@ -72,14 +75,16 @@ def scan_now(request: HttpRequest, account_id: int) -> HttpResponse:
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=409)
     if request.htmx:
-        return TemplateResponse(request, "scanners/scan_list.html#run-progress", {"run": run})
+        response = TemplateResponse(request, "scanners/scan_list.html#run-progress", {"run": run})
+        return trigger_client_event(response, "scansChanged")  # the runs table reloads itself
     return redirect("scan-list")
 
 
 @viewer_required
 def scan_progress(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ScanRun.objects.visible_to(request.user), pk=pk)
-    return TemplateResponse(request, "scanners/scan_list.html#run-progress", {"run": run})
+    response = TemplateResponse(request, "scanners/scan_list.html#run-progress", {"run": run})
+    return trigger_client_event(response, "scansChanged") if run.is_finished else response
 
 
 @viewer_required
