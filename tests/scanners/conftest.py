@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from config.celery import app as celery_app
-from tests.browser.conftest import browser, login_page, screenshots  # noqa: F401 - for the scan pages' journey
 from tests.scanners import fakes
 
 
