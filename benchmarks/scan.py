@@ -3,12 +3,14 @@
     .venv/bin/python benchmarks/scan.py                      # moto: the real collectors and checks
     .venv/bin/python benchmarks/scan.py --synthetic          # the engine alone: in-memory documents
     .venv/bin/python benchmarks/scan.py --sizes 100,1000     # fewer sizes
+    .venv/bin/python benchmarks/scan.py --synthetic --heap   # and the Python heap peak
 
 moto mode starts `moto_server` in its own process and seeds it with security groups, EBS volumes and
 S3 buckets (a third each); synthetic mode feeds the same three resource types from memory, with
 three checks, to measure the engine (recording, findings, latest results, evidence) without AWS
-calls. Each size is scanned in a fresh child process so that its peak RSS is its own; the Python
-heap peak comes from tracemalloc. The database is a new SQLite file unless DATABASE_URL is set.
+calls. Each size is scanned in a fresh child process so that its peak RSS is its own; with --heap
+the Python heap peak comes from tracemalloc (which slows the scan). The database is a new SQLite
+file unless DATABASE_URL is set.
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ def synthetic_install(n: int) -> None:
 # --- one measured scan (child process) -------------------------------------------------------------
 
 
-def child(n: int, synthetic: bool) -> None:
+def child(n: int, synthetic: bool, heap: bool) -> None:
     django_setup()
     if synthetic:
         synthetic_install(n)
@@ -127,12 +129,12 @@ def child(n: int, synthetic: bool) -> None:
 
     account = cloud_account_create(name=f"bench-{n}-{int(time.time())}", regions=list(REGIONS))
     run = ScanRun.objects.create(account=account)
-    tracemalloc.start()
+    if heap:  # tracemalloc slows allocation-heavy code down: off unless asked for
+        tracemalloc.start()
     started = time.perf_counter()
     run = engine.scan_run_sync(run_id=run.pk)
     seconds = time.perf_counter() - started
-    _, heap_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    heap_peak = tracemalloc.get_traced_memory()[1] if heap else 0
     print(
         json.dumps(
             {
@@ -141,7 +143,7 @@ def child(n: int, synthetic: bool) -> None:
                 "seconds": round(seconds, 2),
                 "resources": Resource.objects.filter(account=account, placeholder=False).count(),
                 "findings": run.findings.count(),
-                "heap_peak_mib": round(heap_peak / 2**20, 1),
+                "heap_peak_mib": round(heap_peak / 2**20, 1) if heap else "-",
                 "rss_peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             }
         )
@@ -180,10 +182,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--synthetic", action="store_true", help="the engine alone, without moto")
+    parser.add_argument("--heap", action="store_true", help="also measure the Python heap peak (slower)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        return child(args.child, args.synthetic)
+        return child(args.child, args.synthetic, args.heap)
 
     sys.path.insert(0, str(ROOT))
     if not args.synthetic and importlib.util.find_spec("scanners.collectors.aws") is None:
@@ -213,7 +216,8 @@ def main() -> None:
             if server is not None:
                 seed_moto(env["AWS_ENDPOINT_URL"], n)
             seeding = time.perf_counter() - seeding
-            command = [sys.executable, __file__, "--child", str(n)] + (["--synthetic"] if args.synthetic else [])
+            command = [sys.executable, __file__, "--child", str(n)]
+            command += (["--synthetic"] if args.synthetic else []) + (["--heap"] if args.heap else [])
             result = json.loads(subprocess.run(command, env=env, check=True, capture_output=True).stdout)
             mode = "synthetic" if args.synthetic else "moto"
             print(
