@@ -94,3 +94,10 @@ class CheckStatusAdmin(ReadOnlyAdmin):
     search_fields = ["check_id", "resource__uid"]
     list_select_related = ["resource", "account"]
     raw_id_fields = ["run", "resource"]
+
+
+@admin.register(ScanUnit)
+class ScanUnitAdmin(ReadOnlyAdmin):
+    list_display = ["run", "service", "region", "state", "attempts", "resources_seen", "claimed_at", "finished_at"]
+    list_filter = ["state", "service"]
+    list_select_related = ["run__account"]

@@ -59,7 +59,7 @@ def test_scan_records_are_read_only_even_for_the_ciso(client, ciso, fake_cloud, 
     fake_cloud.seed_default()
     run = engine.scan_run_sync(run_id=ScanRun.objects.create(account=cloud_account).pk)
     client.force_login(ciso)
-    for name in ("scanrun", "resource", "finding", "checkstatus"):
+    for name in ("scanrun", "scanunit", "resource", "finding", "checkstatus"):
         assert client.get(reverse(f"admin:scanners_{name}_changelist")).status_code == 200
         assert client.get(reverse(f"admin:scanners_{name}_add")).status_code == 403
     page = client.get(reverse("admin:scanners_scanrun_change", args=[run.pk])).content.decode()
