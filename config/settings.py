@@ -136,6 +136,13 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "controltrace")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
+# Scans: automated evidence stays fresh until the next scheduled scan plus this grace period;
+# a unit claimed longer ago than the lease is taken over (its worker died); a run never finished
+# after the timeout stops blocking new scans of its account.
+SCAN_EVIDENCE_GRACE_HOURS = env_int("SCAN_EVIDENCE_GRACE_HOURS", 24)
+SCAN_UNIT_LEASE_MINUTES = env_int("SCAN_UNIT_LEASE_MINUTES", 30)
+SCAN_RUN_TIMEOUT_HOURS = env_int("SCAN_RUN_TIMEOUT_HOURS", 6)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Personal tokens first, so that requests without credentials get a 401 with WWW-Authenticate.

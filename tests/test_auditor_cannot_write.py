@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from compliance.models import Control, Document, Exemption, Ticket
 from evidence.models import AuditPackage, Evidence
+from scanners.models import CloudAccount, ScanRun
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,8 @@ def samples(catalogs, ciso, auditor, control):
     exemption.controls.add(control)
     Evidence.objects.create(pk=SHARED_PK, kind="note", title="Note", collected_by=ciso, sha256="0" * 64)
     AuditPackage.objects.create(pk=SHARED_PK, requested_by=ciso)
+    account = CloudAccount.objects.create(pk=SHARED_PK, name="prod", regions=["eu-west-1"])
+    ScanRun.objects.create(pk=SHARED_PK, account=account)
     history_id = control.history.latest().history_id
     return {
         "framework": control.framework.slug,
@@ -93,6 +96,7 @@ def samples(catalogs, ciso, auditor, control):
         "version_id": history_id,
         "section": "state",
         "control_pk": control.pk,
+        "account_id": SHARED_PK,
     }
 
 

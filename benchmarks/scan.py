@@ -1,0 +1,235 @@
+"""How a scan scales: N resources over 3 regions, one in-process scan each, wall time and peak memory.
+
+    .venv/bin/python benchmarks/scan.py                      # moto: the real collectors and checks
+    .venv/bin/python benchmarks/scan.py --synthetic          # the engine alone: in-memory documents
+    .venv/bin/python benchmarks/scan.py --sizes 100,1000     # fewer sizes
+    .venv/bin/python benchmarks/scan.py --synthetic --heap   # and the Python heap peak
+
+moto mode starts `moto_server` in its own process and seeds it with security groups, EBS volumes and
+S3 buckets (a third each); synthetic mode feeds the same three resource types from memory, with
+three checks, to measure the engine (recording, findings, latest results, evidence) without AWS
+calls. Each size is scanned in a fresh child process so that its peak RSS is its own; with --heap
+the Python heap peak comes from tracemalloc (which slows the scan). The database is a new SQLite
+file unless DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-2")
+SIZES = (100, 1_000, 10_000)
+
+
+def django_setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("CONTROLTRACE_TESTING", "true")  # no SECRET_KEY needed, in-process tasks
+    os.environ.pop("REDIS_URL", None)
+    os.environ.pop("CELERY_BROKER_URL", None)
+    import django
+
+    django.setup()
+
+
+# --- what gets scanned ----------------------------------------------------------------------------
+
+
+def seed_moto(endpoint: str, n: int) -> None:
+    """n resources over the regions: a third security groups, a third volumes, a third buckets."""
+    import boto3
+    import requests
+
+    requests.post(f"{endpoint}/moto-api/reset", timeout=30).raise_for_status()
+    for index in range(n):
+        region = REGIONS[index % len(REGIONS)]
+        kind = index // len(REGIONS) % 3
+        if kind == 0:
+            ec2 = boto3.client("ec2", region_name=region)
+            group = ec2.create_security_group(GroupName=f"bench-{index}", Description="benchmark")
+            if index % 2:
+                ec2.authorize_security_group_ingress(
+                    GroupId=group["GroupId"], IpProtocol="tcp", FromPort=22, ToPort=22, CidrIp="0.0.0.0/0"
+                )
+        elif kind == 1:
+            boto3.client("ec2", region_name=region).create_volume(
+                AvailabilityZone=f"{region}a", Size=1, Encrypted=bool(index % 2)
+            )
+        else:
+            location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+            boto3.client("s3", region_name=region).create_bucket(Bucket=f"bench-{index}", **location)
+
+
+def synthetic_install(n: int) -> None:
+    """The same three types from memory, with a check each, registered like the AWS ones."""
+    from scanners import engine
+    from scanners.checks import base as checks
+    from scanners.collectors import base as collectors
+
+    types = ("bench.security_group", "bench.volume", "bench.bucket")
+
+    def collect(factory, region):
+        for index in range(REGIONS.index(region), n, len(REGIONS)):
+            yield collectors.ResourceDoc(
+                uid=f"arn:bench:{region}:{index}",
+                type=types[index // len(REGIONS) % 3],
+                region=region,
+                name=f"bench-{index}",
+                tags={"Name": f"bench-{index}", "team": "platform"},
+                config={"open_ssh": bool(index % 2), "encrypted": bool(index % 2), "rules": [{"port": 443}] * 4},
+            )
+
+    def flag(name, passing):
+        return lambda doc: checks.Result(checks.Status.PASS if doc["config"][name] is passing else checks.Status.FAIL)
+
+    specs = [
+        ("bench_sg_ssh", types[0], ("iso27001-2022:A.8.20", "soc2-2017:CC6.6"), flag("open_ssh", False)),
+        ("bench_volume_encrypted", types[1], ("iso27001-2022:A.8.24",), flag("encrypted", True)),
+        ("bench_bucket_encrypted", types[2], ("iso27001-2022:A.8.24", "iso27001-2022:A.8.12"), flag("encrypted", True)),
+    ]
+    registry = {
+        cid: checks.Check(cid, cid, "bench", rtype, "high", controls, "fix it", evaluate)
+        for cid, rtype, controls, evaluate in specs
+    }
+    collectors.SERVICE_GROUPS = {"bench": collectors.ServiceGroup("bench", False, types, collect)}
+    checks.REGISTRY = registry
+    checks.checks_for = lambda t: [c for c in registry.values() if c.resource_type == t]
+    checks.all_checks = lambda: list(registry.values())
+    engine.registries_load = lambda: None
+
+    class NoAws:
+        def account_id(self) -> str:
+            return "123456789012"
+
+    engine.client_factory_for = lambda account: NoAws()
+
+
+# --- one measured scan (child process) -------------------------------------------------------------
+
+
+def child(n: int, synthetic: bool, heap: bool) -> None:
+    django_setup()
+    if synthetic:
+        synthetic_install(n)
+    from scanners import engine
+    from scanners.models import Resource, ScanRun
+    from scanners.services import cloud_account_create
+
+    account = cloud_account_create(name=f"bench-{n}-{int(time.time())}", regions=list(REGIONS))
+    run = ScanRun.objects.create(account=account)
+    if heap:  # tracemalloc slows allocation-heavy code down: off unless asked for
+        tracemalloc.start()
+    started = time.perf_counter()
+    run = engine.scan_run_sync(run_id=run.pk)
+    seconds = time.perf_counter() - started
+    heap_peak = tracemalloc.get_traced_memory()[1] if heap else 0
+    print(
+        json.dumps(
+            {
+                "n": n,
+                "state": run.state,
+                "seconds": round(seconds, 2),
+                "resources": Resource.objects.filter(account=account, placeholder=False).count(),
+                "findings": run.findings.count(),
+                "heap_peak_mib": round(heap_peak / 2**20, 1) if heap else "-",
+                "rss_peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            }
+        )
+    )
+
+
+# --- the driver -------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def moto_start(env: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        env={**env, "MOTO_EC2_LOAD_DEFAULT_AMIS": "false", "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server, endpoint
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("moto_server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--synthetic", action="store_true", help="the engine alone, without moto")
+    parser.add_argument("--heap", action="store_true", help="also measure the Python heap peak (slower)")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child is not None:
+        return child(args.child, args.synthetic, args.heap)
+
+    sys.path.insert(0, str(ROOT))
+    if not args.synthetic and importlib.util.find_spec("scanners.collectors.aws") is None:
+        raise SystemExit("moto mode needs the AWS collectors (scanners.collectors.aws); try --synthetic")
+    env = dict(os.environ)
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='ct-bench-')}/bench.sqlite3"
+    env.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": REGIONS[0]})
+    env.update({"CONTROLTRACE_TESTING": "true", "MEDIA_ROOT": tempfile.mkdtemp(prefix="ct-bench-media-")})
+    env.pop("AWS_PROFILE", None)
+    os.environ.update(env)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+    subprocess.run([*manage, "load_catalogs"], env=env, check=True, stdout=subprocess.DEVNULL)
+
+    server = None
+    if not args.synthetic:
+        server, env["AWS_ENDPOINT_URL"] = moto_start(env)
+        os.environ["AWS_ENDPOINT_URL"] = env["AWS_ENDPOINT_URL"]
+    try:
+        print(
+            f"{'mode':<10} {'N':>7} {'state':<10} {'seed s':>7} {'scan s':>7} {'findings':>8} "
+            f"{'heap MiB':>8} {'RSS MiB':>8}"
+        )
+        for n in (int(size) for size in args.sizes.split(",")):
+            seeding = time.perf_counter()
+            if server is not None:
+                seed_moto(env["AWS_ENDPOINT_URL"], n)
+            seeding = time.perf_counter() - seeding
+            command = [sys.executable, __file__, "--child", str(n)]
+            command += (["--synthetic"] if args.synthetic else []) + (["--heap"] if args.heap else [])
+            result = json.loads(subprocess.run(command, env=env, check=True, capture_output=True).stdout)
+            mode = "synthetic" if args.synthetic else "moto"
+            print(
+                f"{mode:<10} {n:>7} {result['state']:<10} {seeding:>7.1f} {result['seconds']:>7.2f} "
+                f"{result['findings']:>8} {result['heap_peak_mib']:>8} {result['rss_peak_mib']:>8}",
+                flush=True,
+            )
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait()
+
+
+if __name__ == "__main__":
+    main()

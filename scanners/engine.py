@@ -1,0 +1,260 @@
+"""Running a scan: plan units, run each unit once, finish the run after the last one.
+
+A run is split into units (one service group in one region; global groups once, in the home region)
+so that Celery workers on many machines can share it. Each step claims its work with one atomic
+UPDATE, so a re-delivered task (acks_late) or a second worker does nothing twice; a claim older than
+the lease is taken over, because its worker died. The unit that completes a run finishes it; the
+finishing check locks the run row, so exactly one finisher runs however the units interleave. This
+needs no Celery result backend (a chord would) and works the same in-process and on real workers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import botocore.exceptions
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from scanners import automation, recording
+from scanners.aws import ClientFactory, describe_error
+from scanners.collectors import base as collectors
+from scanners.collectors.base import CollectionError
+from scanners.models import CloudAccount, Resource, RunState, ScanRun, ScanUnit, UnitState
+
+logger = logging.getLogger(__name__)
+
+# Errors worth another attempt: the network or the database went away for a moment.
+RETRYABLE = (botocore.exceptions.ConnectionError, OperationalError, InterfaceError)
+REGISTRY_MODULES = ("scanners.collectors.aws", "scanners.checks.aws")
+DISCOVERY_REGION = "us-east-1"
+DOC_BATCH = 500
+
+
+def registries_load() -> None:
+    """Importing the AWS collectors and checks registers them."""
+    for name in REGISTRY_MODULES:
+        importlib.import_module(name)
+
+
+def client_factory_for(account: CloudAccount) -> ClientFactory:
+    return ClientFactory(role_arn=account.role_arn, external_id=account.external_id)
+
+
+def error_text(exc: BaseException) -> str:
+    return describe_error(exc)
+
+
+def regions_resolve(account: CloudAccount, factory) -> list[str]:
+    """The configured regions, or every region enabled for the account; the first is the home region."""
+    if not account.scans_all_regions:
+        return list(account.regions)
+    regions = factory.client("ec2", DISCOVERY_REGION).describe_regions()["Regions"]
+    names = sorted(region["RegionName"] for region in regions)
+    return sorted(names, key=lambda name: name != DISCOVERY_REGION)  # global services live in us-east-1
+
+
+def _fallback_regions(account: CloudAccount) -> list[str]:
+    """Where to record errors when the account could not even be asked for its regions."""
+    if not account.scans_all_regions:
+        return list(account.regions)
+    known = Resource.objects.filter(account=account).exclude(region="global").values_list("region", flat=True)
+    return sorted(set(known)) or [DISCOVERY_REGION]
+
+
+def _units_for(run: ScanRun, regions: list[str]) -> list[ScanUnit]:
+    """Global groups once, in the home region (the first); regional groups in every region."""
+    units = []
+    for group in collectors.SERVICE_GROUPS.values():
+        for region in regions[:1] if group.is_global else regions:
+            units.append(ScanUnit(run=run, region=region, service=group.name))
+    return units
+
+
+def scan_plan(*, run_id: int, final_attempt: bool = True) -> list[int]:
+    """Claim the queued run, reach the account, and create its units; returns the units left to do.
+
+    A re-delivered plan task finds the run already running and returns the units nobody has claimed.
+    """
+    registries_load()
+    now = timezone.now()
+    if not ScanRun.objects.filter(pk=run_id, state=RunState.QUEUED).update(state=RunState.RUNNING, started_at=now):
+        return list(ScanUnit.objects.filter(run_id=run_id, state=UnitState.QUEUED).values_list("pk", flat=True))
+    run = ScanRun.objects.select_related("account").get(pk=run_id)
+    account = run.account
+    try:
+        factory = client_factory_for(account)
+        reached_id = factory.account_id()
+        regions = regions_resolve(account, factory)
+    except RETRYABLE as exc:
+        if not final_attempt:
+            ScanRun.objects.filter(pk=run_id).update(state=RunState.QUEUED, started_at=None)
+            raise
+        return _plan_unreachable(run, error_text(exc))
+    except Exception as exc:  # noqa: BLE001 - an account we cannot reach is a failed run, not a crash
+        return _plan_unreachable(run, error_text(exc))
+    if reached_id and not account.account_id:
+        CloudAccount.objects.filter(pk=account.pk).update(account_id=reached_id)
+    with transaction.atomic():
+        units = ScanUnit.objects.bulk_create(_units_for(run, regions), ignore_conflicts=True)
+        total = run.units.count()
+        ScanRun.objects.filter(pk=run_id).update(units_total=total)
+    if not units:
+        ScanRun.objects.filter(pk=run_id).update(
+            errors=[{"region": "", "service": "", "reason": "no service groups are installed to scan"}]
+        )
+    return list(run.units.filter(state=UnitState.QUEUED).values_list("pk", flat=True))
+
+
+def _plan_unreachable(run: ScanRun, reason: str) -> list[int]:
+    """Every unit fails with the reason, so every check of the account becomes an error, never a pass."""
+    ScanRun.objects.filter(pk=run.pk).update(errors=[{"region": "", "service": "account", "reason": reason}])
+    claimed_at = timezone.now()
+    with transaction.atomic():
+        units = _units_for(run, _fallback_regions(run.account))
+        for unit in units:
+            unit.state, unit.claimed_at = UnitState.RUNNING, claimed_at
+        ScanUnit.objects.bulk_create(units, ignore_conflicts=True)
+        ScanRun.objects.filter(pk=run.pk).update(units_total=run.units.count())
+    for unit in run.units.filter(state=UnitState.RUNNING, claimed_at=claimed_at).select_related("run"):
+        outcome = UnitOutcome()
+        _unreadable(unit, outcome, _group_types(unit.service), unit.region, reason)
+        _unit_complete(unit, outcome)
+    return []
+
+
+def _group_types(service: str) -> tuple[str, ...]:
+    group = collectors.SERVICE_GROUPS.get(service)
+    return group.resource_types if group else ()
+
+
+@dataclass
+class UnitOutcome:
+    failed_types: set[str] = field(default_factory=set)
+    errors: list[dict] = field(default_factory=list)
+    resources_seen: int = 0
+
+
+def scan_unit_execute(*, unit_id: int, final_attempt: bool = True) -> None:
+    """Collect one service group in one region, judge, record; then finish the run if this was the last unit."""
+    registries_load()
+    now = timezone.now()
+    lease = now - timedelta(minutes=settings.SCAN_UNIT_LEASE_MINUTES)
+    claimable = Q(state=UnitState.QUEUED) | Q(state=UnitState.RUNNING, claimed_at__lt=lease)
+    claimed = ScanUnit.objects.filter(claimable, pk=unit_id, run__state=RunState.RUNNING).update(
+        state=UnitState.RUNNING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if claimed:
+        unit = ScanUnit.objects.select_related("run__account").get(pk=unit_id)
+        try:
+            outcome = unit_collect(unit)
+        except RETRYABLE as exc:
+            if not final_attempt:
+                ScanUnit.objects.filter(pk=unit_id, claimed_at=now).update(state=UnitState.QUEUED, claimed_at=None)
+                raise
+            outcome = _unit_crashed(unit, exc)
+        except Exception as exc:  # noqa: BLE001 - one broken collector must not stop the run
+            logger.exception("scan unit %s failed", unit)
+            outcome = _unit_crashed(unit, exc)
+        _unit_complete(unit, outcome)
+    run_id = ScanUnit.objects.filter(pk=unit_id).values_list("run_id", flat=True).first()
+    if run_id is not None:
+        run_finish_if_done(run_id=run_id)
+
+
+def unit_collect(unit: ScanUnit) -> UnitOutcome:
+    group = collectors.SERVICE_GROUPS.get(unit.service)
+    if group is None:
+        raise LookupError(f"no service group named {unit.service!r} is installed")
+    run, outcome, batch = unit.run, UnitOutcome(), []
+    factory = client_factory_for(run.account)
+    for item in group.collect(factory, unit.region):
+        if isinstance(item, CollectionError):
+            _unreadable(unit, outcome, item.resource_types, item.region, item.reason)
+            continue
+        batch.append(item)
+        if len(batch) >= DOC_BATCH:
+            outcome.resources_seen += recording.docs_record(run=run, docs=batch, seen_at=timezone.now())
+            batch = []
+    if batch:
+        outcome.resources_seen += recording.docs_record(run=run, docs=batch, seen_at=timezone.now())
+    return outcome
+
+
+def _unreadable(unit: ScanUnit, outcome: UnitOutcome, types, region: str, reason: str) -> None:
+    outcome.failed_types.update(types)
+    outcome.errors.append({"region": region, "service": unit.service, "reason": reason})
+    recording.unreadable_record(
+        run=unit.run, resource_types=types, region=region, reason=reason, seen_at=timezone.now()
+    )
+
+
+def _unit_crashed(unit: ScanUnit, exc: BaseException) -> UnitOutcome:
+    outcome = UnitOutcome()
+    _unreadable(unit, outcome, _group_types(unit.service), unit.region, error_text(exc))
+    return outcome
+
+
+def _unit_complete(unit: ScanUnit, outcome: UnitOutcome) -> None:
+    """Only the holder of the current claim completes the unit and counts it, so progress counts once."""
+    group_types = set(_group_types(unit.service))
+    read = sorted(group_types - outcome.failed_types)
+    if not outcome.errors:
+        state = UnitState.SUCCEEDED
+    elif read:
+        state = UnitState.PARTIAL
+    else:
+        state = UnitState.FAILED
+    with transaction.atomic():
+        done = ScanUnit.objects.filter(pk=unit.pk, state=UnitState.RUNNING, claimed_at=unit.claimed_at).update(
+            state=state,
+            finished_at=timezone.now(),
+            types_read=read,
+            errors=_unique(outcome.errors),
+            resources_seen=outcome.resources_seen,
+        )
+        if done:
+            ScanRun.objects.filter(pk=unit.run_id).update(units_done=F("units_done") + 1)
+
+
+def _unique(errors: list[dict]) -> list[dict]:
+    return [dict(item) for item in dict.fromkeys(tuple(sorted(e.items())) for e in errors)]
+
+
+def run_finish_if_done(*, run_id: int) -> bool:
+    """Finish the run once every unit is done: gone resources, run state, automated statuses and evidence."""
+    with transaction.atomic():
+        run = ScanRun.objects.select_for_update().select_related("account").get(pk=run_id)
+        if run.state != RunState.RUNNING or run.units_done < run.units_total:
+            return False
+        units = list(run.units.all())
+        global_services = {name for name, group in collectors.SERVICE_GROUPS.items() if group.is_global}
+        recording.gone_mark(run=run, units=units, global_services=global_services)
+        run.state = _run_state(units)
+        run.errors = run.errors if run.errors else _unique([e for unit in units for e in unit.errors])
+        run.finished_at = timezone.now()
+        run.save(update_fields=["state", "errors", "finished_at"])
+        automation.scan_conclude(run=run)
+    return True
+
+
+def _run_state(units: list[ScanUnit]) -> str:
+    states = {unit.state for unit in units}
+    if not units or states == {UnitState.FAILED}:
+        return RunState.FAILED
+    if states == {UnitState.SUCCEEDED}:
+        return RunState.SUCCEEDED
+    return RunState.PARTIAL
+
+
+def scan_run_sync(*, run_id: int) -> ScanRun:
+    """The whole scan in this process, without Celery: `manage.py scan --sync`, `make run`, benchmarks."""
+    for unit_id in scan_plan(run_id=run_id):
+        scan_unit_execute(unit_id=unit_id)
+    run_finish_if_done(run_id=run_id)
+    return ScanRun.objects.select_related("account").get(pk=run_id)

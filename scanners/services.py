@@ -1,0 +1,197 @@
+"""Cloud accounts, their schedules, and asking for a scan. The API and the admin reuse these."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+from accounts import roles
+from scanners.models import ALL_REGIONS, CloudAccount, RunState, ScanRun, Trigger
+
+SCHEDULED_TASK = "scanners.scan_scheduled"
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+HOURS_PATTERN = re.compile(r"^(\d+)\s*h?$")
+MANUAL_ONLY_VALIDITY = timedelta(days=7)
+
+
+def _require_manager(actor) -> None:
+    if actor is not None and not roles.can_manage(actor):
+        raise PermissionDenied("Only the CISO can manage cloud accounts and scans.")
+
+
+def regions_parse(value: str | list[str]) -> list[str]:
+    """`eu-west-1,us-east-1` or `all`; the first region is the home of global services (IAM, S3 listing)."""
+    items = value if isinstance(value, list) else [item.strip() for item in value.split(",")]
+    regions = list(dict.fromkeys(item for item in items if item))
+    if not regions:
+        raise ValidationError("Give at least one region, or `all`.")
+    if ALL_REGIONS in regions:
+        if len(regions) > 1:
+            raise ValidationError("`all` cannot be combined with named regions.")
+        return [ALL_REGIONS]
+    bad = [region for region in regions if not REGION_PATTERN.match(region)]
+    if bad:
+        raise ValidationError(f"Not an AWS region name: {', '.join(bad)}")
+    return regions
+
+
+def schedule_describe(task: PeriodicTask | None) -> str:
+    """The schedule as it was typed: cron fields or a number of hours; blank when manual only."""
+    if task is None:
+        return ""
+    if task.interval_id:
+        return f"{task.interval.every}h"
+    cron = task.crontab
+    return f"{cron.minute} {cron.hour} {cron.day_of_month} {cron.month_of_year} {cron.day_of_week}"
+
+
+def schedule_validate(text: str) -> None:
+    """Raise ValidationError unless the text is a schedule `_schedule_from_text` accepts, writing nothing."""
+    with transaction.atomic():
+        _schedule_from_text(text)
+        transaction.set_rollback(True)
+
+
+def _schedule_from_text(text: str) -> dict:
+    text = text.strip()
+    hours = HOURS_PATTERN.match(text)
+    if hours:
+        every = int(hours.group(1))
+        if every < 1:
+            raise ValidationError("A scan interval is at least one hour.")
+        interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=IntervalSchedule.HOURS)
+        return {"interval": interval, "crontab": None}
+    fields = text.split()
+    if len(fields) != 5:
+        raise ValidationError(f"Schedule must be a number of hours (`6h`) or five cron fields, not {text!r}.")
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute=minute,
+        hour=hour,
+        day_of_month=day_of_month,
+        month_of_year=month_of_year,
+        day_of_week=day_of_week,
+        timezone=settings.TIME_ZONE,
+    )
+    try:
+        crontab.schedule  # noqa: B018 - celery parses the fields here and raises on nonsense
+    except ValueError as exc:
+        raise ValidationError(f"Not a valid cron schedule: {text!r} ({exc})") from exc
+    return {"interval": None, "crontab": crontab}
+
+
+@transaction.atomic
+def cloud_account_schedule_set(*, account: CloudAccount, schedule: str, actor=None) -> PeriodicTask | None:
+    """Create, change or remove the account's periodic scan; blank means manual scans only."""
+    _require_manager(actor)
+    task = account.schedule
+    if not schedule.strip():
+        if task is not None:
+            account.schedule = None
+            account.save(update_fields=["schedule"])
+            task.delete()
+        return None
+    timing = _schedule_from_text(schedule)
+    if task is None:
+        task = PeriodicTask(name=f"scan cloud account {account.name}", task=SCHEDULED_TASK)
+    task.args = json.dumps([account.pk])
+    task.enabled = account.enabled
+    task.interval, task.crontab = timing["interval"], timing["crontab"]
+    task.save()
+    if account.schedule_id != task.pk:
+        account.schedule = task
+        account.save(update_fields=["schedule"])
+    return task
+
+
+@transaction.atomic
+def cloud_account_create(
+    *,
+    name: str,
+    regions: str | list[str],
+    role_arn: str = "",
+    external_id: str = "",
+    account_id: str = "",
+    schedule: str = "",
+    enabled: bool = True,
+    actor=None,
+) -> CloudAccount:
+    _require_manager(actor)
+    account = CloudAccount(
+        name=name,
+        regions=regions_parse(regions),
+        role_arn=role_arn,
+        external_id=external_id,
+        account_id=account_id,
+        enabled=enabled,
+    )
+    account.full_clean(exclude=["schedule"])
+    account.save()
+    cloud_account_schedule_set(account=account, schedule=schedule, actor=actor)
+    return account
+
+
+@transaction.atomic
+def cloud_account_set_enabled(*, account: CloudAccount, enabled: bool, actor=None) -> CloudAccount:
+    """Disabling also pauses the schedule; the scheduled task checks the flag again when it fires."""
+    _require_manager(actor)
+    account.enabled = enabled
+    account.save(update_fields=["enabled"])
+    if account.schedule_id:
+        PeriodicTask.objects.filter(pk=account.schedule_id).update(enabled=enabled)
+    return account
+
+
+def next_scheduled_scan(account: CloudAccount, after: datetime) -> datetime | None:
+    task = account.schedule
+    if task is None or not task.enabled or not account.enabled:
+        return None
+    # Celery answers "how long from now"; add it to now, rounded to the second the schedule names.
+    remaining = task.schedule.remaining_estimate(task.last_run_at or after)
+    return (timezone.now() + remaining + timedelta(milliseconds=500)).replace(microsecond=0)
+
+
+def automated_evidence_valid_until(account: CloudAccount, collected_at: datetime) -> datetime:
+    """Fresh until the next scheduled scan has had its grace period; a week for manual-only accounts."""
+    following = next_scheduled_scan(account, collected_at)
+    if following is None:
+        return collected_at + MANUAL_ONLY_VALIDITY
+    return following + timedelta(hours=settings.SCAN_EVIDENCE_GRACE_HOURS)
+
+
+@transaction.atomic
+def scan_request(*, account: CloudAccount, actor=None, trigger: str = Trigger.MANUAL, enqueue: bool = True) -> ScanRun:
+    """Queue a scan of the account; while one is queued or running, that one is returned instead.
+
+    `enqueue=False` leaves the queued run to the caller, who runs it in-process (`scan --sync`).
+    """
+    _require_manager(actor)
+    account = CloudAccount.objects.select_for_update().get(pk=account.pk)
+    if not account.enabled:
+        raise ValidationError(f"The cloud account {account.name} is disabled.")
+    _abandon_stale_runs(account)
+    active = account.runs.active().first()
+    if active is not None:
+        return active
+    run = ScanRun.objects.create(account=account, trigger=trigger, triggered_by=actor)
+    if enqueue:
+        from scanners.tasks import scan_account  # tasks import this module
+
+        transaction.on_commit(lambda: scan_account.delay(run.pk))
+    return run
+
+
+def _abandon_stale_runs(account: CloudAccount) -> None:
+    """A run whose workers all vanished must not block the account's scans for ever."""
+    cutoff = timezone.now() - timedelta(hours=settings.SCAN_RUN_TIMEOUT_HOURS)
+    reason = f"abandoned: not finished {settings.SCAN_RUN_TIMEOUT_HOURS} hours after it was queued"
+    account.runs.active().filter(created_at__lt=cutoff).update(
+        state=RunState.FAILED, finished_at=timezone.now(), errors=[{"region": "", "service": "", "reason": reason}]
+    )

@@ -1,0 +1,117 @@
+"""Scan pages: accounts and runs with live progress, one run's errors and findings, the latest findings."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import trigger_client_event
+
+from accounts import roles
+from accounts.decorators import viewer_required
+from scanners import engine
+from scanners.automation import controls_of_checks
+from scanners.checks import base as checks
+from scanners.forms import FindingFilterForm
+from scanners.models import CheckStatus, CloudAccount, ScanRun
+from scanners.services import scan_request, schedule_describe
+
+RUNS_PER_PAGE = 25
+FINDINGS_PER_PAGE = 100
+
+
+def _registry() -> dict[str, checks.Check]:
+    engine.registries_load()
+    return {check.id: check for check in checks.all_checks()}
+
+
+def _with_checks(rows, registry: dict[str, checks.Check]) -> list:
+    """Attach each row's check and the Control rows it evidences (one query for the whole page)."""
+    rows = list(rows)
+    used = [registry[row.check_id] for row in rows if row.check_id in registry]
+    controls = controls_of_checks(list({check.id: check for check in used}.values()))
+    for row in rows:
+        row.check = registry.get(row.check_id)
+        row.controls = [controls[ref] for ref in row.check.controls if ref in controls] if row.check else []
+    return rows
+
+
+@require_safe
+@viewer_required
+def scan_list(request: HttpRequest) -> HttpResponse:
+    latest = ScanRun.objects.filter(account=OuterRef("pk")).order_by("-created_at", "-pk")
+    accounts = (
+        CloudAccount.objects.visible_to(request.user)
+        .select_related("schedule__crontab", "schedule__interval")
+        .annotate(last_run_id=Subquery(latest.values("pk")[:1]))
+    )
+    accounts = list(accounts)
+    last_runs = ScanRun.objects.in_bulk([a.last_run_id for a in accounts if a.last_run_id])
+    for account in accounts:
+        account.schedule_text = schedule_describe(account.schedule)
+        account.last_run = last_runs.get(account.last_run_id)
+    runs = ScanRun.objects.visible_to(request.user).select_related("account", "triggered_by")
+    page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    if request.htmx:
+        return TemplateResponse(request, "scanners/scan_list.html#runs", {"page": page})
+    return TemplateResponse(
+        request,
+        "scanners/scan_list.html",
+        {"accounts": accounts, "page": page, "can_scan": roles.can_manage(request.user)},
+    )
+
+
+@require_POST
+@viewer_required
+def scan_now(request: HttpRequest, account_id: int) -> HttpResponse:
+    if not roles.can_manage(request.user):
+        raise PermissionDenied("Only the CISO can start a scan.")
+    account = get_object_or_404(CloudAccount.objects.visible_to(request.user), pk=account_id)
+    try:
+        run = scan_request(account=account, actor=request.user)
+    except ValidationError as exc:
+        return HttpResponse("; ".join(exc.messages), status=409)
+    if request.htmx:
+        response = TemplateResponse(request, "scanners/scan_list.html#run-progress", {"run": run})
+        return trigger_client_event(response, "scansChanged")  # the runs table reloads itself
+    return redirect("scan-list")
+
+
+@require_safe
+@viewer_required
+def scan_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(ScanRun.objects.visible_to(request.user), pk=pk)
+    response = TemplateResponse(request, "scanners/scan_list.html#run-progress", {"run": run})
+    return trigger_client_event(response, "scansChanged") if run.is_finished else response
+
+
+@require_safe
+@viewer_required
+def scan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(ScanRun.objects.visible_to(request.user).select_related("account", "triggered_by"), pk=pk)
+    findings = run.findings.select_related("resource").order_by("status", "check_id", "resource__uid")
+    page = Paginator(findings, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = _with_checks(page.object_list, _registry())
+    return TemplateResponse(request, "scanners/scan_detail.html", {"run": run, "units": run.units.all(), "page": page})
+
+
+@require_safe
+@viewer_required
+def finding_list(request: HttpRequest) -> HttpResponse:
+    registry = _registry()
+    form = FindingFilterForm(request.GET or None, checks=sorted(registry.values(), key=lambda c: c.id))
+    latest = CheckStatus.objects.visible_to(request.user).select_related("resource", "account", "run")
+    if form.is_bound:
+        latest = form.apply(latest)
+    latest = latest.order_by("status", "check_id", "resource__uid")
+    page = Paginator(latest, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = _with_checks(page.object_list, registry)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return TemplateResponse(
+        request, "scanners/finding_list.html", {"form": form, "page": page, "query": query.urlencode()}
+    )

@@ -1,0 +1,95 @@
+"""End to end: beat's scheduled task, sent through Redis, picked up by a real Celery worker process.
+
+The worker uses the test's PostgreSQL database (committed rows: transactional_db) and the fake cloud
+installed by tests.scanners.worker_fakes, so no AWS is needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from django.conf import settings
+from django.db import connection
+from django_celery_beat.models import PeriodicTask
+
+from compliance.models import AutomatedStatus, ControlState
+from evidence.models import Evidence
+from scanners.models import FINISHED_STATES, RunState, ScanRun, Trigger
+from scanners.services import cloud_account_create
+
+pytestmark = pytest.mark.integration
+
+DEADLINE_SECONDS = 90
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker(transactional_db, redis_url, artifacts_dir):
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process can only share the test database on PostgreSQL (CI runs on it)")
+    queue = f"e2e-{uuid.uuid4().hex[:8]}"
+    root = Path(settings.BASE_DIR)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.test_settings",
+        "DATABASE_URL": database_url(),
+        "DATABASE_CONN_MAX_AGE": "0",
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "PYTHONPATH": str(root),
+    }
+    log = (artifacts_dir / f"worker-{queue}.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool=solo",
+         "-I", "tests.scanners.worker_fakes", "--without-gossip", "--without-mingle", "-l", "INFO"],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    yield queue, process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
+
+
+def test_a_scheduled_scan_runs_on_a_worker_and_evidences_the_mapped_controls(worker, redis_url, catalogs):
+    queue, process = worker
+    account = cloud_account_create(name="prod", regions="eu-west-1,us-east-1", schedule="0 3 * * *")
+    beat_entry = PeriodicTask.objects.get(cloud_account=account)
+
+    # What beat does when the entry is due: send the task by name with the entry's arguments.
+    sender = Celery(broker=redis_url)
+    sender.send_task(beat_entry.task, args=json.loads(beat_entry.args), queue=queue)
+
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    run = None
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the Celery worker exited; see artifacts/worker-*.log"
+        run = ScanRun.objects.filter(account=account, state__in=FINISHED_STATES).first()
+        if run is not None:
+            break
+        time.sleep(0.5)
+    assert run is not None, f"no scan finished within {DEADLINE_SECONDS}s; see artifacts/worker-{queue}.log"
+
+    assert (run.state, run.trigger, run.units_done, run.units_total) == (RunState.SUCCEEDED, Trigger.SCHEDULE, 3, 3)
+    evidence = Evidence.objects.filter(produced_by=f"scan {run.pk} of prod", kind="automated")
+    assert {c.ref for item in evidence for c in item.controls.all()} == {"A.8.20", "CC6.6", "A.8.24", "A.8.5"}
+    assert all(len(item.sha256) == 64 and item.valid_until > run.finished_at for item in evidence)
+    mapped = ControlState.objects.get(control__framework__slug="iso27001-2013", control__ref="A.13.1.1")
+    assert mapped.automated_status == AutomatedStatus.FAILING  # through the 2013 -> 2022 mapping
