@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Two workers: the suite's services (PostgreSQL, Redis, moto, Chromium) keep both cores busy.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test test-fast lint venv clean
 
@@ -24,6 +26,7 @@ run: venv
 
 test: export CONTROLTRACE_TESTING=true
 test: venv
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: export CONTROLTRACE_TESTING=true

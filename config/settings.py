@@ -188,5 +188,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+    # werkzeug: the demo's in-process moto server would log every simulated AWS call.
+    "loggers": {name: {"level": "WARNING"} for name in ("botocore", "urllib3", "werkzeug")},
 }

@@ -5,6 +5,7 @@ import importlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -150,3 +151,9 @@ def test_registration_refuses_duplicates_unknown_severities_and_malformed_contro
     with pytest.raises(ValueError, match="control reference"):
         check(id="x", severity="low", controls=("A.8.20",), **declared)
     assert "x" not in REGISTRY
+
+
+def test_every_check_is_documented_for_the_people_who_read_the_findings():
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "checks.md").read_text(encoding="utf-8")
+    missing = [check.id for check in all_checks() if f"`{check.id}`" not in documented]
+    assert not missing, f"add these checks to docs/checks.md: {missing}"
