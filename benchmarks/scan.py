@@ -4,6 +4,12 @@
     .venv/bin/python benchmarks/scan.py --synthetic          # the engine alone: in-memory documents
     .venv/bin/python benchmarks/scan.py --sizes 100,1000     # fewer sizes
     .venv/bin/python benchmarks/scan.py --synthetic --heap   # and the Python heap peak
+    .venv/bin/python benchmarks/scan.py --prowler .prowler-venv/bin/prowler   # and Prowler on the same account
+
+With --prowler (install it apart: `python3.11 -m venv .prowler-venv && .prowler-venv/bin/pip install
+prowler==5.46.0`), both tools are restricted to the equivalent checks (security groups open on SSH, EBS volume
+encryption, S3 default encryption: our vpc, ec2 and s3 service groups) and scan the same seeded moto account;
+the script prints both wall times and their ratio.
 
 moto mode starts `moto_server` in its own process and seeds it with security groups, EBS volumes and
 S3 buckets (a third each); synthetic mode feeds the same three resource types from memory, with
@@ -119,10 +125,40 @@ def synthetic_install(n: int) -> None:
 # --- one measured scan (child process) -------------------------------------------------------------
 
 
+PROWLER_CHECKS = (
+    "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22",
+    "ec2_ebs_volume_encryption",
+    "s3_bucket_default_encryption",
+)
+EQUIVALENT_GROUPS = ("vpc", "ec2", "s3")
+
+
+def only_equivalent_groups() -> None:
+    from scanners import engine
+    from scanners.collectors import base as collectors
+
+    engine.registries_load()
+    collectors.SERVICE_GROUPS = {name: collectors.SERVICE_GROUPS[name] for name in EQUIVALENT_GROUPS}
+
+
+def prowler_run(prowler: str, env: dict) -> tuple[float, int]:
+    """Prowler's wall time and result rows on the same account, restricted to the equivalent checks."""
+    out = tempfile.mkdtemp(prefix="ct-bench-prowler-")
+    command = [prowler, "aws", "--checks", *PROWLER_CHECKS, "--region", *REGIONS, "--scan-unused-services"]
+    command += ["-M", "csv", "--no-banner", "-o", out]
+    started = time.perf_counter()
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    rows = sum(max(0, len(path.read_text().splitlines()) - 1) for path in Path(out).rglob("*.csv"))
+    return seconds, rows
+
+
 def child(n: int, synthetic: bool, heap: bool) -> None:
     django_setup()
     if synthetic:
         synthetic_install(n)
+    elif os.environ.get("BENCH_EQUIVALENT_ONLY"):
+        only_equivalent_groups()
     from scanners import engine
     from scanners.models import Resource, ScanRun
     from scanners.services import cloud_account_create
@@ -183,6 +219,7 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--synthetic", action="store_true", help="the engine alone, without moto")
     parser.add_argument("--heap", action="store_true", help="also measure the Python heap peak (slower)")
+    parser.add_argument("--prowler", help="path to a prowler executable to compare with (moto mode)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -205,11 +242,15 @@ def main() -> None:
     server = None
     if not args.synthetic:
         server, env["AWS_ENDPOINT_URL"] = moto_start(env)
-        os.environ["AWS_ENDPOINT_URL"] = env["AWS_ENDPOINT_URL"]
+        # S3 Control puts the account id in the host name; moto answers it as a proxy (see MOTO.md).
+        env["HTTP_PROXY"] = env["AWS_ENDPOINT_URL"]
+        os.environ.update(AWS_ENDPOINT_URL=env["AWS_ENDPOINT_URL"], HTTP_PROXY=env["HTTP_PROXY"])
+    if args.prowler:
+        env["BENCH_EQUIVALENT_ONLY"] = "1"
     try:
         print(
             f"{'mode':<10} {'N':>7} {'state':<10} {'seed s':>7} {'scan s':>7} {'findings':>8} "
-            f"{'heap MiB':>8} {'RSS MiB':>8}"
+            f"{'heap MiB':>8} {'RSS MiB':>8}" + (f" {'prowler s':>9} {'rows':>6} {'ratio':>6}" if args.prowler else "")
         )
         for n in (int(size) for size in args.sizes.split(",")):
             seeding = time.perf_counter()
@@ -220,11 +261,14 @@ def main() -> None:
             command += (["--synthetic"] if args.synthetic else []) + (["--heap"] if args.heap else [])
             result = json.loads(subprocess.run(command, env=env, check=True, capture_output=True).stdout)
             mode = "synthetic" if args.synthetic else "moto"
-            print(
+            line = (
                 f"{mode:<10} {n:>7} {result['state']:<10} {seeding:>7.1f} {result['seconds']:>7.2f} "
-                f"{result['findings']:>8} {result['heap_peak_mib']:>8} {result['rss_peak_mib']:>8}",
-                flush=True,
+                f"{result['findings']:>8} {result['heap_peak_mib']:>8} {result['rss_peak_mib']:>8}"
             )
+            if args.prowler and server is not None:
+                prowler_seconds, rows = prowler_run(args.prowler, env)
+                line += f" {prowler_seconds:>9.1f} {rows:>6} {prowler_seconds / result['seconds']:>6.1f}"
+            print(line, flush=True)
     finally:
         if server is not None:
             server.terminate()
