@@ -56,13 +56,13 @@ def test_the_ciso_goes_from_the_dashboard_to_the_failing_and_the_stale_controls(
     page.screenshot(path=screenshots / "2-failing-controls.png", full_page=True)
     assert query == {"framework": ["iso27001-2022"], "automated": ["failing"]}
     assert page.locator("h1").first.inner_text().strip()
-    assert {ctrl("A.5.1").get_absolute_url(), ctrl("A.5.2").get_absolute_url()} <= linked_controls(page)
+    assert linked_controls(page) == {ctrl("A.5.1").get_absolute_url(), ctrl("A.5.2").get_absolute_url()}
 
     page.go_back()
     query = follow(page, re.compile(r"^1 evidence stale$"))
     page.screenshot(path=screenshots / "3-stale-evidence.png", full_page=True)
     assert query == {"framework": ["iso27001-2022"], "applicable": ["yes"], "evidence": ["stale"]}
-    assert ctrl("A.5.3").get_absolute_url() in linked_controls(page)
+    assert linked_controls(page) == {ctrl("A.5.3").get_absolute_url()}
 
     page.go_back()
     theme = page.locator("table tr").filter(has=page.get_by_role("rowheader", name="Organisational controls"))
