@@ -22,6 +22,7 @@ file unless DATABASE_URL is set.
 from __future__ import annotations
 
 import argparse
+import csv
 import importlib.util
 import json
 import os
@@ -149,7 +150,12 @@ def prowler_run(prowler: str, env: dict) -> tuple[float, int]:
     started = time.perf_counter()
     subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
-    rows = sum(max(0, len(path.read_text().splitlines()) - 1) for path in Path(out).rglob("*.csv"))
+    # Only the findings file (Prowler also writes a CSV per compliance framework in a subfolder); its
+    # fields hold newlines, so count records, not lines.
+    rows = 0
+    for path in Path(out).glob("*.csv"):
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows += sum(1 for _ in csv.DictReader(handle, delimiter=";"))
     return seconds, rows
 
 
