@@ -12,6 +12,10 @@ from django.utils import timezone
 from compliance import services
 from compliance.models import AutomatedStatus, Control, ControlState, Document, Ticket
 from evidence.services import evidence_add
+from scanners import engine
+from scanners.models import ScanRun
+from scanners.services import cloud_account_create
+from tests.scanners import conftest as scanner_fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +57,21 @@ def grow(size: int, engineer, ciso) -> None:
         services.exemption_approve(exemption=exemption, actor=ciso)
 
 
-def queries_per_list(client) -> dict[str, int]:
+SCANNER_LISTS = [
+    "/api/cloud-accounts/",
+    "/api/scan-runs/",
+    "/api/findings/",
+    "/api/findings/?control=iso27001-2022:A.8.20&status=fail",
+    "/api/run-findings/",
+    "/api/resources/",
+]
+
+fake_cloud = scanner_fixtures.fake_cloud
+
+
+def queries_per_list(client, lists: list[str] = LISTS) -> dict[str, int]:
     counts = {}
-    for url in LISTS:
+    for url in lists:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200, url
@@ -72,3 +88,29 @@ def test_list_endpoints_run_a_constant_number_of_queries(as_ciso, catalogs, engi
     assert large == small
     assert max(small.values()) <= 7, small  # auth, role, count, page, prefetches: nothing per row
     assert as_ciso.get("/api/evidence/").json()["count"] == 10
+
+
+def grow_cloud(fake_cloud, accounts: range, per_type: int) -> None:
+    """More accounts, each scanned twice, with more resources and findings of every status."""
+    for n in accounts:
+        account = cloud_account_create(name=f"acct-{n}", regions="eu-west-1,us-east-1", schedule="6h")
+        fake_cloud.reset()
+        for i in range(per_type):
+            fake_cloud.add("fake.security_group", "eu-west-1", f"sg-{n}-{i}", open_ssh=i % 2 == 0)
+            fake_cloud.add("fake.volume", "us-east-1", f"vol-{n}-{i}", encrypted=True)
+            fake_cloud.add("fake.user", "global", f"user/{n}-{i}", mfa=i % 3 == 0)
+        for _ in range(2):
+            engine.scan_run_sync(run_id=ScanRun.objects.create(account=account).pk)
+
+
+def test_scanner_lists_run_a_constant_number_of_queries(as_auditor, fake_cloud, catalogs):
+    as_auditor.get("/api/frameworks/")
+    grow_cloud(fake_cloud, range(1), per_type=2)
+    lists = [*SCANNER_LISTS, f"/api/run-findings/?run={ScanRun.objects.latest('pk').pk}&account=acct-0"]
+    small = queries_per_list(as_auditor, lists)
+    grow_cloud(fake_cloud, range(1, 4), per_type=6)
+    large = queries_per_list(as_auditor, lists)
+    assert large == small
+    # auth, role, count, page; a control filter adds the control and its mappings, a run filter the run
+    assert max(small.values()) <= 6, small
+    assert as_auditor.get("/api/findings/").json()["count"] == 3 * 2 + 3 * 3 * 6  # one per (check, resource)
