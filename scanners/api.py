@@ -9,9 +9,13 @@ Everyone reads; only the CISO adds or changes an account or starts a scan (the s
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, Subquery
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -33,6 +37,21 @@ from scanners.serializers import (
     ScanRunSerializer,
 )
 from scanners.services import cloud_account_create, cloud_account_update, scan_request
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """ISO 8601 allows offsets up to 24 hours, PostgreSQL only up to 16: the comparison is made in UTC."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        try:
+            return moment.astimezone(UTC) if moment is not None else None
+        except OverflowError as exc:  # 9999-12-31T23:00-05:00 is after the last moment a datetime holds
+            raise forms.ValidationError("This date and time is out of range.", code="invalid") from exc
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 def invalid(exc: DjangoValidationError) -> serializers.ValidationError:
@@ -113,7 +132,7 @@ class ScanRunFilter(django_filters.FilterSet):
     account = django_filters.CharFilter(field_name="account__name", label="Cloud account name")
     state = django_filters.ChoiceFilter(choices=RunState.choices)
     trigger = django_filters.ChoiceFilter(choices=Trigger.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = ScanRun
@@ -200,7 +219,7 @@ class ResourceFilter(django_filters.FilterSet):
     account = django_filters.CharFilter(field_name="account__name", label="Cloud account name")
     uid = django_filters.CharFilter(lookup_expr="icontains", label="Uid contains")
     gone = django_filters.BooleanFilter(field_name="gone_at", lookup_expr="isnull", exclude=True)
-    seen_after = django_filters.IsoDateTimeFilter(field_name="last_seen", lookup_expr="gte")
+    seen_after = UtcDateTimeFilter(field_name="last_seen", lookup_expr="gte")
 
     class Meta:
         model = Resource

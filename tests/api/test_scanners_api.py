@@ -228,6 +228,19 @@ def test_the_inventory_keeps_what_disappeared(as_auditor, fake_cloud, cloud_acco
     assert detail["config"] == {"open_ssh": True} and detail["tags"] == {}
 
 
+def test_times_from_any_offset_are_compared_in_utc(as_auditor, fake_cloud, cloud_account):
+    fake_cloud.seed_default()
+    run = scan(cloud_account)
+    # PostgreSQL refuses offsets past 15:59 in a literal; ISO 8601 (and a client's clock) may send them.
+    assert [r["id"] for r in results(as_auditor, "/api/scan-runs/", created_after="2001-03-03T17:12:32-21:28")] == [
+        run.pk
+    ]
+    assert len(results(as_auditor, "/api/resources/", seen_after="0115-03-03T17:12:32.0-21:28")) == 4
+    assert results(as_auditor, "/api/resources/", seen_after="9999-12-31T23:00:00+14:00") == []
+    late = as_auditor.get("/api/resources/", {"seen_after": "9999-12-31T23:00:00-05:00"})
+    assert late.status_code == 400 and "seen_after" in late.json()
+
+
 def test_nothing_is_readable_without_a_current_role(client, expired_auditor, cloud_account):
     for url in ("/api/cloud-accounts/", "/api/scan-runs/", "/api/findings/", "/api/run-findings/", "/api/resources/"):
         assert client.get(url).status_code == 401
