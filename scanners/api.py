@@ -9,20 +9,16 @@ Everyone reads; only the CISO adds or changes an account or starts a scan (the s
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import django_filters
-from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef, Subquery
-from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts import roles
-from compliance.api import READ, ApiViewSet
+from compliance.api import READ, ApiViewSet, UtcDateTimeFilter
 from scanners import engine
 from scanners.automation import checks_speaking_for
 from scanners.checks import base as checks_base
@@ -37,21 +33,6 @@ from scanners.serializers import (
     ScanRunSerializer,
 )
 from scanners.services import cloud_account_create, cloud_account_update, scan_request
-
-
-class UtcDateTimeField(IsoDateTimeField):
-    """ISO 8601 allows offsets up to 24 hours, PostgreSQL only up to 16: the comparison is made in UTC."""
-
-    def to_python(self, value):
-        moment = super().to_python(value)
-        try:
-            return moment.astimezone(UTC) if moment is not None else None
-        except OverflowError as exc:  # 9999-12-31T23:00-05:00 is after the last moment a datetime holds
-            raise forms.ValidationError("This date and time is out of range.", code="invalid") from exc
-
-
-class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = UtcDateTimeField
 
 
 def invalid(exc: DjangoValidationError) -> serializers.ValidationError:
