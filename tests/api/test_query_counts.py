@@ -12,10 +12,9 @@ from django.utils import timezone
 from compliance import services
 from compliance.models import AutomatedStatus, Control, ControlState, Document, Ticket
 from evidence.services import evidence_add
-from scanners import engine
 from scanners.models import ScanRun
-from scanners.services import cloud_account_create
 from tests.scanners import conftest as scanner_fixtures
+from tests.scanners.test_scans_pages import grow_cloud
 
 pytestmark = pytest.mark.django_db
 
@@ -88,19 +87,6 @@ def test_list_endpoints_run_a_constant_number_of_queries(as_ciso, catalogs, engi
     assert large == small
     assert max(small.values()) <= 7, small  # auth, role, count, page, prefetches: nothing per row
     assert as_ciso.get("/api/evidence/").json()["count"] == 10
-
-
-def grow_cloud(fake_cloud, accounts: range, per_type: int) -> None:
-    """More accounts, each scanned twice, with more resources and findings of every status."""
-    for n in accounts:
-        account = cloud_account_create(name=f"acct-{n}", regions="eu-west-1,us-east-1", schedule="6h")
-        fake_cloud.reset()
-        for i in range(per_type):
-            fake_cloud.add("fake.security_group", "eu-west-1", f"sg-{n}-{i}", open_ssh=i % 2 == 0)
-            fake_cloud.add("fake.volume", "us-east-1", f"vol-{n}-{i}", encrypted=True)
-            fake_cloud.add("fake.user", "global", f"user/{n}-{i}", mfa=i % 3 == 0)
-        for _ in range(2):
-            engine.scan_run_sync(run_id=ScanRun.objects.create(account=account).pk)
 
 
 def test_scanner_lists_run_a_constant_number_of_queries(as_auditor, fake_cloud, catalogs):
