@@ -42,6 +42,8 @@ ENDPOINTS = [
     "/api/evidence/?control=iso27001-2022:A.8.20",
     "/api/tickets/",
     "/api/documents/",
+    "/api/findings/",
+    "/api/findings/?status=fail&control=iso27001-2022:A.8.20",
 ]
 
 

@@ -6,9 +6,13 @@ Nothing here deletes a register record: links are removed (their history keeps w
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import django_filters
+from django import forms
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -71,6 +75,21 @@ def controls_with_state():
         .annotate(active_exemptions=Count("exemptions", filter=active, distinct=True))
         .order_by("framework__slug", "sort_key")  # an aggregate drops Meta.ordering
     )
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """ISO 8601 allows offsets up to 24 hours, PostgreSQL only up to 16: the comparison is made in UTC."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        try:
+            return moment.astimezone(UTC) if moment is not None else None
+        except OverflowError as exc:  # 9999-12-31T23:00-05:00 is after the last moment a datetime holds
+            raise forms.ValidationError("This date and time is out of range.", code="invalid") from exc
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 class ControlTagFilter(django_filters.CharFilter):

@@ -1,8 +1,8 @@
 """The REST API under /api/, its schema and docs, the personal tokens page, and the ticket webhooks under /webhooks/.
 
 Each app's `api` module registers its own endpoints on the router; an app joins the API by being listed in
-API_MODULES (scanners.api joins here when its endpoints exist). tests/api/test_permission_matrix.py walks these
-URLs and fails for any endpoint it has not been told who may use.
+API_MODULES. tests/api/test_permission_matrix.py walks these URLs and fails for any endpoint it has not been
+told who may use.
 """
 
 from django.urls import include, path
@@ -15,8 +15,9 @@ from accounts.permissions import RolePermission
 from compliance import api as compliance_api
 from compliance import webhooks
 from evidence import api as evidence_api
+from scanners import api as scanners_api
 
-API_MODULES = [compliance_api, evidence_api]
+API_MODULES = [compliance_api, evidence_api, scanners_api]
 
 
 class ApiRouter(DefaultRouter):

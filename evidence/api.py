@@ -23,7 +23,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from compliance.api import ApiViewSet, ControlTagFilter, tagged_controls
+from compliance.api import ApiViewSet, ControlTagFilter, UtcDateTimeFilter, tagged_controls
 from evidence.models import Evidence, EvidenceKind
 from evidence.serializers import EvidenceInputSerializer, EvidenceSerializer
 from evidence.services import evidence_add
@@ -46,8 +46,8 @@ class FileRenderer(BaseRenderer):
 
 class EvidenceFilter(django_filters.FilterSet):
     control = ControlTagFilter()
-    collected_after = django_filters.IsoDateTimeFilter(field_name="collected_at", lookup_expr="gte")
-    collected_before = django_filters.IsoDateTimeFilter(field_name="collected_at", lookup_expr="lt")
+    collected_after = UtcDateTimeFilter(field_name="collected_at", lookup_expr="gte")
+    collected_before = UtcDateTimeFilter(field_name="collected_at", lookup_expr="lt")
     current = django_filters.BooleanFilter(method="filter_current", label="Only items nobody has superseded")
     stale = django_filters.BooleanFilter(method="filter_stale", label="Only items whose validity has passed")
 
@@ -72,7 +72,10 @@ TOO_LARGE = OpenApiResponse(description="The upload is larger than EVIDENCE_MAX_
         responses={201: EvidenceSerializer, 413: TOO_LARGE},
         description="Add evidence to one or more controls. The server computes the SHA-256 and the content type.",
     ),
-    download=extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: None}),
+    # The file comes back in the content type it was stored with: a JSON report is JSON, of any shape.
+    download=extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, (200, "*/*"): OpenApiTypes.ANY, 404: None}
+    ),
 )
 class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = EvidenceSerializer

@@ -138,6 +138,36 @@ def cloud_account_create(
     return account
 
 
+ACCOUNT_FIELDS = ("name", "role_arn", "external_id", "regions")
+
+
+@transaction.atomic
+def cloud_account_update(
+    *, account: CloudAccount, actor=None, enabled: bool | None = None, schedule: str | None = None, **changes
+) -> CloudAccount:
+    """Change what the API lets a CISO change; only the fields given change (None: leave as is)."""
+    _require_manager(actor)
+    unknown = set(changes) - set(ACCOUNT_FIELDS)
+    if unknown:
+        raise TypeError(f"cloud_account_update cannot change {', '.join(sorted(unknown))}")
+    if "regions" in changes:
+        changes["regions"] = regions_parse(changes["regions"])
+    for name, value in changes.items():
+        setattr(account, name, value)
+    account.full_clean(exclude=["schedule"])
+    account.save()
+    if "name" in changes and account.schedule_id:
+        # The task's name is unique: a new account may take the old name and must be able to get a schedule.
+        task = account.schedule
+        task.name = f"scan cloud account {account.name}"
+        task.save(update_fields=["name"])
+    if enabled is not None:
+        cloud_account_set_enabled(account=account, enabled=enabled, actor=actor)
+    if schedule is not None:
+        cloud_account_schedule_set(account=account, schedule=schedule, actor=actor)
+    return account
+
+
 @transaction.atomic
 def cloud_account_set_enabled(*, account: CloudAccount, enabled: bool, actor=None) -> CloudAccount:
     """Disabling also pauses the schedule; the scheduled task checks the flag again when it fires."""

@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from compliance.models import ControlMapping
+from scanners.models import Resource, ScanRun
+from scanners.services import cloud_account_create
 from tests.api.conftest import token_client
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +58,15 @@ ENDPOINTS: dict[str, Endpoint] = {
     "api:exemption-detail": Endpoint(lookup="exemption"),
     "api:exemption-approve": Endpoint({"POST": CISO_ONLY}, lookup="exemption", reads=False),
     "api:exemption-revoke": Endpoint({"POST": CISO_ONLY}, lookup="exemption", reads=False),
+    "api:cloud-account-list": Endpoint({"POST": CISO_ONLY}),
+    "api:cloud-account-detail": Endpoint({"PATCH": CISO_ONLY}, lookup="cloud_account"),
+    "api:cloud-account-scan": Endpoint({"POST": CISO_ONLY}, lookup="cloud_account", reads=False),
+    "api:scan-run-list": READ_ONLY,
+    "api:scan-run-detail": Endpoint(lookup="scan_run"),
+    "api:finding-list": READ_ONLY,
+    "api:run-finding-list": READ_ONLY,
+    "api:resource-list": READ_ONLY,
+    "api:resource-detail": Endpoint(lookup="resource"),
     "webhook-github": Endpoint(webhook=True),
     "webhook-jira": Endpoint(webhook=True),
 }
@@ -85,9 +97,18 @@ def test_every_endpoint_is_classified():
 
 
 def _lookups(register) -> dict:
+    # A scanned resource without running a scan: the matrix is about who may, not about what a scan finds.
+    account = cloud_account_create(name="matrix", regions="eu-west-1")
+    now = timezone.now()
+    resource = Resource.objects.create(
+        account=account, uid="sg-1", type="ec2.security_group", region="eu-west-1", first_seen=now, last_seen=now
+    )
     return {
         "framework": "iso27001-2022",
         "mapping": ControlMapping.objects.order_by("pk").first().pk,
+        "cloud_account": account.pk,
+        "scan_run": ScanRun.objects.create(account=account).pk,
+        "resource": resource.pk,
         **{key: obj.pk for key, obj in register.items()},
     }
 

@@ -12,6 +12,9 @@ from django.utils import timezone
 from compliance import services
 from compliance.models import AutomatedStatus, Control, ControlState, Document, Ticket
 from evidence.services import evidence_add
+from scanners.models import ScanRun
+from tests.scanners import conftest as scanner_fixtures
+from tests.scanners.test_scans_pages import grow_cloud
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +56,21 @@ def grow(size: int, engineer, ciso) -> None:
         services.exemption_approve(exemption=exemption, actor=ciso)
 
 
-def queries_per_list(client) -> dict[str, int]:
+SCANNER_LISTS = [
+    "/api/cloud-accounts/",
+    "/api/scan-runs/",
+    "/api/findings/",
+    "/api/findings/?control=iso27001-2022:A.8.20&status=fail",
+    "/api/run-findings/",
+    "/api/resources/",
+]
+
+fake_cloud = scanner_fixtures.fake_cloud
+
+
+def queries_per_list(client, lists: list[str] = LISTS) -> dict[str, int]:
     counts = {}
-    for url in LISTS:
+    for url in lists:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200, url
@@ -72,3 +87,16 @@ def test_list_endpoints_run_a_constant_number_of_queries(as_ciso, catalogs, engi
     assert large == small
     assert max(small.values()) <= 7, small  # auth, role, count, page, prefetches: nothing per row
     assert as_ciso.get("/api/evidence/").json()["count"] == 10
+
+
+def test_scanner_lists_run_a_constant_number_of_queries(as_auditor, fake_cloud, catalogs):
+    as_auditor.get("/api/frameworks/")
+    grow_cloud(fake_cloud, range(1), per_type=2)
+    lists = [*SCANNER_LISTS, f"/api/run-findings/?run={ScanRun.objects.latest('pk').pk}&account=acct-0"]
+    small = queries_per_list(as_auditor, lists)
+    grow_cloud(fake_cloud, range(1, 4), per_type=6)
+    large = queries_per_list(as_auditor, lists)
+    assert large == small
+    # auth, role, count, page; a control filter adds the control and its mappings, a run filter the run
+    assert max(small.values()) <= 6, small
+    assert as_auditor.get("/api/findings/").json()["count"] == 3 * 2 + 3 * 3 * 6  # one per (check, resource)
