@@ -1,7 +1,8 @@
 """Requests per second and p95 latency of the API's list endpoints on a register of realistic size.
 
 Builds, in a throw-away test database, the pages benchmark's size: the three catalogs, 20,000 evidence items,
-5,000 tickets and 5,000 documents (each linked to one to three controls), owners and per-control state. Then times
+5,000 tickets and 5,000 documents (each linked to one to three controls), owners, per-control state and 200,000
+findings over five scans of one account (with the latest result per check and resource). Then times
 the list endpoints with a personal token, either in-process with Django's test Client (default), or over HTTP against
 a live threaded server with several client threads.
 
@@ -47,7 +48,7 @@ ENDPOINTS = [
 ]
 
 
-def build(evidence: int, tickets: int, documents: int) -> str:
+def build(evidence: int, tickets: int, documents: int, findings: int) -> str:
     """The register at size; returns a CISO's API token."""
     from django.contrib.auth import get_user_model
 
@@ -118,7 +119,71 @@ def build(evidence: int, tickets: int, documents: int) -> str:
         batch_size=5000,
     )
     evidence_summary_refresh()
+    findings_build(findings, rng)
     return api_token_create(user=ciso, name="benchmark").secret
+
+
+FINDING_RUNS = 5  # every resource was scanned this many times; the latest run's results are current
+
+
+def findings_build(findings: int, rng: random.Random) -> None:
+    """`findings` Finding rows over FINDING_RUNS scans of one account, and the latest result per pair."""
+    import scanners.checks.aws  # noqa: F401  (registers the checks)
+    from scanners.checks.base import all_checks
+    from scanners.models import CheckStatus, CloudAccount, Finding, Resource, ScanRun
+
+    by_type: dict[str, list[str]] = {}
+    for check in all_checks():
+        by_type.setdefault(check.resource_type, []).append(check.id)
+    types = sorted(by_type)
+    now = timezone.now()
+    account = CloudAccount.objects.create(name="bench", regions=["eu-west-1", "us-east-1", "ap-southeast-2"])
+    runs = ScanRun.objects.bulk_create([ScanRun(account=account, state="succeeded") for _ in range(FINDING_RUNS)])
+    per_resource = FINDING_RUNS * 3  # about three checks per resource type
+    resources = Resource.objects.bulk_create(
+        [
+            Resource(
+                account=account,
+                uid=f"arn:bench:{i}",
+                type=types[i % len(types)],
+                region=account.regions[i % 3],
+                name=f"resource-{i}",
+                first_seen=now,
+                last_seen=now,
+            )
+            for i in range(max(1, findings // per_resource))
+        ],
+        batch_size=5000,
+    )
+    rows, latest = [], []
+    for resource in resources:
+        for check_id in by_type[resource.type][:3]:
+            for run in runs:
+                status = rng.choice(["pass", "pass", "fail", "error"])
+                rows.append(
+                    Finding(
+                        run=run,
+                        check_id=check_id,
+                        resource=resource,
+                        region=resource.region,
+                        status=status,
+                        reason="benchmark",
+                    )
+                )
+            latest.append(
+                CheckStatus(
+                    account=account,
+                    check_id=check_id,
+                    resource=resource,
+                    region=resource.region,
+                    status=status,
+                    reason="benchmark",
+                    run=runs[-1],
+                    checked_at=now,
+                )
+            )
+    Finding.objects.bulk_create(rows[:findings], batch_size=5000)
+    CheckStatus.objects.bulk_create(latest, batch_size=5000)
 
 
 def p95(samples: list[float]) -> float:
@@ -178,6 +243,7 @@ def main() -> None:
     parser.add_argument("--evidence", type=int, default=20_000)
     parser.add_argument("--tickets", type=int, default=5_000)
     parser.add_argument("--documents", type=int, default=5_000)
+    parser.add_argument("--findings", type=int, default=200_000)
     parser.add_argument("--requests", type=int, default=50, help="timed requests per endpoint")
     parser.add_argument("--live", action="store_true", help="over HTTP against a live threaded server")
     parser.add_argument("--threads", type=int, default=4, help="client threads with --live")
@@ -188,7 +254,7 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         started = time.perf_counter()
-        token = build(args.evidence, args.tickets, args.documents)
+        token = build(args.evidence, args.tickets, args.documents, args.findings)
         print(
             f"built {args.evidence} evidence, {args.tickets} tickets, {args.documents} documents "
             f"on {connection.vendor} in {time.perf_counter() - started:.1f}s"

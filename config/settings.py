@@ -167,6 +167,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DocumentKindEnum": "compliance.models.DocumentKind",
         "EvidenceKindEnum": "evidence.models.EvidenceKind",
+        "ControlStatusEnum": "compliance.models.ControlStatus",
+        "AutomatedStatusEnum": "compliance.models.AutomatedStatus",
+        "FindingStatusEnum": "scanners.models.FindingStatus",
+        "ScanRunStateEnum": "scanners.models.RunState",
     },
 }
 
