@@ -43,6 +43,7 @@ ALLOWED: dict[str, Kind] = {
     "log": Kind("text/plain", TEXT),
     "md": Kind("text/markdown", TEXT),
     "csv": Kind("text/csv", TEXT),
+    "tsv": Kind("text/tab-separated-values", TEXT),
     "json": Kind("application/json", TEXT),
     "xml": Kind("application/xml", TEXT),
     "yaml": Kind("application/yaml", TEXT),
@@ -50,6 +51,17 @@ ALLOWED: dict[str, Kind] = {
     "sarif": Kind("application/sarif+json", TEXT),
 }
 JSON_EXTENSIONS = {"json", "sarif"}
+# Programs are refused whatever their name: Windows PE, ELF, Mach-O (both byte orders, fat), scripts.
+EXECUTABLE_MAGIC = (
+    b"MZ",
+    b"\x7fELF",
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+    b"#!",
+)
 CHUNK = 1024 * 1024
 
 
@@ -65,7 +77,7 @@ def validate_evidence_upload(upload: UploadedFile) -> str:
     limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
     if size > limit:
         raise ValidationError(
-            f"The file is {filesizeformat(size)}; evidence files may be at most {filesizeformat(limit)}.",
+            f"The file is {filesizeformat(size)}; evidence files can be at most {filesizeformat(limit)}.",
             code="too_large",
         )
     extension = PurePath(upload.name or "").suffix.lower().lstrip(".")
@@ -75,6 +87,13 @@ def validate_evidence_upload(upload: UploadedFile) -> str:
             f"Files ending .{extension or '(none)'} are not accepted as evidence; "
             f"accepted: {', '.join(allowed_extensions())}.",
             code="extension",
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if head.startswith(EXECUTABLE_MAGIC):
+        raise ValidationError(
+            "This file is a program (an executable binary or a script); it cannot be evidence.", code="program"
         )
     if kind.magic == TEXT:
         _require_text(upload, as_json=extension in JSON_EXTENSIONS)
@@ -88,7 +107,7 @@ def _require_magic(upload: UploadedFile, magic: tuple[bytes, ...], extension: st
     head = upload.read(16)
     upload.seek(0)
     if not any(head.startswith(m) for m in magic):
-        raise ValidationError(f"The content of the file is not a .{extension} file.", code="content")
+        raise ValidationError(f"The content does not match a .{extension} file; was it renamed?", code="content")
 
 
 def _require_text(upload: UploadedFile, *, as_json: bool) -> None:
@@ -105,7 +124,7 @@ def _require_text(upload: UploadedFile, *, as_json: bool) -> None:
                 text_parts.append(part)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
-        raise ValidationError("The file is not UTF-8 text.", code="content") from exc
+        raise ValidationError("This is not a text file: it is not UTF-8.", code="content") from exc
     finally:
         upload.seek(0)
     if as_json:

@@ -63,7 +63,7 @@ def test_the_stored_content_type_is_what_the_bytes_are_not_what_the_client_claim
     ("name", "content", "message"),
     [
         ("payload.exe", b"MZ\x90\x00", "not accepted"),
-        ("report.pdf", b"<html><script>alert(1)</script>", "not a .pdf"),
+        ("report.pdf", b"<html><script>alert(1)</script>", "does not match a .pdf"),
         ("notes.txt", b"\x7fELF\x02\x01\x00\x00", "binary"),
         ("report.json", b"{not json", "not valid JSON"),
         ("page.html", b"<html></html>", "not accepted"),
