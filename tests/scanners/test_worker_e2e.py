@@ -37,55 +37,65 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def worker(transactional_db, redis_url, artifacts_dir):
+def start_worker(transactional_db, redis_url, artifacts_dir):
+    """Returns `start(fake_cloud)`: a worker process on its own queue, stopped after the test."""
     if connection.vendor != "postgresql":
         pytest.skip("a worker process can only share the test database on PostgreSQL (CI runs on it)")
-    queue = f"e2e-{uuid.uuid4().hex[:8]}"
-    root = Path(settings.BASE_DIR)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-        "DATABASE_URL": database_url(),
-        "DATABASE_CONN_MAX_AGE": "0",
-        "REDIS_URL": redis_url,
-        "CELERY_BROKER_URL": redis_url,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "PYTHONPATH": str(root),
-    }
-    log = (artifacts_dir / f"worker-{queue}.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool=solo",
-         "-I", "tests.scanners.worker_fakes", "--without-gossip", "--without-mingle", "-l", "INFO"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    yield queue, process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    processes = []
+
+    def start(*, fake_cloud: bool) -> tuple[str, subprocess.Popen]:
+        queue = f"e2e-{uuid.uuid4().hex[:8]}"
+        root = Path(settings.BASE_DIR)
+        env = {
+            **os.environ,  # with the `aws` fixture: the moto server's endpoint and throwaway credentials
+            "DJANGO_SETTINGS_MODULE": "config.test_settings",
+            "DATABASE_URL": database_url(),
+            "DATABASE_CONN_MAX_AGE": "0",
+            "REDIS_URL": redis_url,
+            "CELERY_BROKER_URL": redis_url,
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
+            "PYTHONPATH": str(root),
+        }
+        fakes = ["-I", "tests.scanners.worker_fakes"] if fake_cloud else []
+        log = (artifacts_dir / f"worker-{queue}.log").open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool=solo", *fakes,
+             "--without-gossip", "--without-mingle", "-l", "INFO"],
+            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        processes.append((process, log))
+        return queue, process
+
+    yield start
+    for process, log in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
 
 
-def test_a_scheduled_scan_runs_on_a_worker_and_evidences_the_mapped_controls(worker, redis_url, catalogs):
-    queue, process = worker
-    account = cloud_account_create(name="prod", regions="eu-west-1,us-east-1", schedule="0 3 * * *")
+def run_as_beat_would(account, redis_url: str, queue: str, process) -> ScanRun:
+    """Send the account's beat entry by name, as beat does when it is due, and wait for the run to finish."""
     beat_entry = PeriodicTask.objects.get(cloud_account=account)
-
-    # What beat does when the entry is due: send the task by name with the entry's arguments.
-    sender = Celery(broker=redis_url)
-    sender.send_task(beat_entry.task, args=json.loads(beat_entry.args), queue=queue)
-
+    Celery(broker=redis_url).send_task(beat_entry.task, args=json.loads(beat_entry.args), queue=queue)
     deadline = time.monotonic() + DEADLINE_SECONDS
-    run = None
     while time.monotonic() < deadline:
         assert process.poll() is None, "the Celery worker exited; see artifacts/worker-*.log"
         run = ScanRun.objects.filter(account=account, state__in=FINISHED_STATES).first()
         if run is not None:
-            break
+            return run
         time.sleep(0.5)
-    assert run is not None, f"no scan finished within {DEADLINE_SECONDS}s; see artifacts/worker-{queue}.log"
+    raise AssertionError(f"no scan finished within {DEADLINE_SECONDS}s; see artifacts/worker-{queue}.log")
+
+
+def test_a_scheduled_scan_runs_on_a_worker_and_evidences_the_mapped_controls(start_worker, redis_url, catalogs):
+    queue, process = start_worker(fake_cloud=True)
+    account = cloud_account_create(name="prod", regions="eu-west-1,us-east-1", schedule="0 3 * * *")
+
+    run = run_as_beat_would(account, redis_url, queue, process)
 
     assert (run.state, run.trigger, run.units_done, run.units_total) == (RunState.SUCCEEDED, Trigger.SCHEDULE, 3, 3)
     evidence = Evidence.objects.filter(produced_by=f"scan {run.pk} of prod", kind="automated")
@@ -93,3 +103,23 @@ def test_a_scheduled_scan_runs_on_a_worker_and_evidences_the_mapped_controls(wor
     assert all(len(item.sha256) == 64 and item.valid_until > run.finished_at for item in evidence)
     mapped = ControlState.objects.get(control__framework__slug="iso27001-2013", control__ref="A.13.1.1")
     assert mapped.automated_status == AutomatedStatus.FAILING  # through the 2013 -> 2022 mapping
+
+
+def test_a_worker_scans_a_simulated_aws_account_over_http(start_worker, aws, redis_url, catalogs, monkeypatch):
+    """The real collectors and checks, in the worker, against the moto server: what production runs."""
+    from scanners.demo import seed_demo_account
+
+    monkeypatch.setenv("HTTP_PROXY", aws)  # S3 Control names the account in its host; moto answers as a proxy
+    seed_demo_account(regions=("eu-west-1", "us-east-1"))
+    queue, process = start_worker(fake_cloud=False)
+    account = cloud_account_create(name="demo", regions="eu-west-1,us-east-1", schedule="0 3 * * *")
+
+    run = run_as_beat_would(account, redis_url, queue, process)
+
+    assert run.state == RunState.SUCCEEDED, run.errors
+    assert run.findings.filter(check_id="vpc_security_group_no_open_admin_ports", status="fail").exists()
+    assert run.findings.filter(check_id="s3_bucket_block_public_access", status="pass").exists()
+    network = Evidence.objects.get(produced_by=f"scan {run.pk} of demo", controls__ref="A.8.20")
+    assert len(network.sha256) == 64
+    mapped = ControlState.objects.get(control__framework__slug="iso27001-2013", control__ref="A.13.1.1")
+    assert mapped.automated_status == AutomatedStatus.FAILING  # the open SSH rule, through the mapping
