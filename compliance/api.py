@@ -73,7 +73,7 @@ def controls_with_state():
     return (
         Control.objects.select_related("framework", "owner", "state")
         .annotate(active_exemptions=Count("exemptions", filter=active, distinct=True))
-        .order_by("framework__slug", "sort_key")  # an aggregate drops Meta.ordering
+        .order_by("framework__position", "sort_key")  # an aggregate drops Meta.ordering
     )
 
 

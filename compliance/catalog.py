@@ -133,9 +133,9 @@ def read_mappings(
 def load_catalogs(directory: Path = CATALOG_DIR) -> LoadReport:
     spec = read_spec(directory)
     report = LoadReport()
-    for item in spec["frameworks"]:
+    for position, item in enumerate(spec["frameworks"]):  # listed in the order of frameworks.json
         framework, _ = Framework.objects.update_or_create(
-            slug=item["slug"], defaults={"name": item["name"], "version": item["version"]}
+            slug=item["slug"], defaults={"name": item["name"], "version": item["version"], "position": position}
         )
         controls = read_controls(framework, item, directory)
         Control.objects.bulk_create(

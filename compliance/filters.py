@@ -61,7 +61,7 @@ class StableOrderingFilter(django_filters.OrderingFilter):
                 name = self.get_ordering_value(param)
                 field = F(name.lstrip("-"))
                 ordering.append(field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True))
-        return qs.order_by(*ordering, "framework__slug", "sort_key", "pk")
+        return qs.order_by(*ordering, "framework__position", "sort_key", "pk")
 
 
 class ControlFilter(django_filters.FilterSet):

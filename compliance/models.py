@@ -20,9 +20,10 @@ class Framework(models.Model):
     name = models.CharField(max_length=120)
     version = models.CharField(max_length=40)
     description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Where it is listed: current editions first.")
 
     class Meta:
-        ordering = ["slug"]
+        ordering = ["position", "slug"]
 
     def __str__(self) -> str:
         return self.name
@@ -75,7 +76,7 @@ class Control(models.Model):
     objects = ControlQuerySet.as_manager()
 
     class Meta:
-        ordering = ["framework__slug", "sort_key"]
+        ordering = ["framework__position", "sort_key"]
         constraints = [models.UniqueConstraint(fields=["framework", "ref"], name="control_unique_ref")]
         indexes = [models.Index(fields=["status"]), models.Index(fields=["framework", "group"])]
 

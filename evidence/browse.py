@@ -81,7 +81,7 @@ class EvidenceFilter(forms.Form):
 def with_controls(evidence: EvidenceQuerySet) -> EvidenceQuerySet:
     return evidence.prefetch_related(
         Prefetch(
-            "controls", queryset=Control.objects.select_related("framework").order_by("framework__slug", "sort_key")
+            "controls", queryset=Control.objects.select_related("framework").order_by("framework__position", "sort_key")
         )
     )
 

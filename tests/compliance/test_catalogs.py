@@ -321,3 +321,11 @@ def test_load_catalogs_command_reports_a_bad_file_as_a_command_error(db, catalog
     with pytest.raises(CommandError, match="iso27001-2022-annex-a.tsv line .*Detecting"):
         call_command("load_catalogs", directory=catalog_copy, verbosity=0)
     assert not Control.objects.exists()
+
+
+def test_the_current_edition_is_listed_first_everywhere(catalogs):
+    from compliance.models import Framework
+
+    assert list(Framework.objects.values_list("slug", flat=True)) == ["iso27001-2022", "iso27001-2013", "soc2-2017"]
+    first = Control.objects.select_related("framework").first()
+    assert (first.framework.slug, first.ref) == ("iso27001-2022", "A.5.1")
