@@ -45,8 +45,12 @@ def evidence_add(
     valid_until: datetime | None = None,
     produced_by: str = "",
     supersedes: Evidence | None = None,
+    refresh_summary: bool = True,
 ) -> Evidence:
-    """A person (actor) or a producer (scan) adds evidence; the SHA-256 is computed here, never taken."""
+    """A person (actor) or a producer (scan) adds evidence; the SHA-256 is computed here, never taken.
+
+    A producer adding many items at once passes refresh_summary=False and calls evidence_summary_refresh once.
+    """
     if actor is not None and not roles.can_contribute(actor):
         raise PermissionDenied("Only CISOs and engineers can add evidence.")
     if actor is None and not produced_by:
@@ -79,7 +83,8 @@ def evidence_add(
         item.sha256 = hashlib.sha256(description.encode()).hexdigest()
     item.save()
     item.controls.set(controls)
-    evidence_summary_refresh(control_ids=[c.pk for c in controls] + _superseded_control_ids(supersedes))
+    if refresh_summary:
+        evidence_summary_refresh(control_ids=[c.pk for c in controls] + _superseded_control_ids(supersedes))
     return item
 
 

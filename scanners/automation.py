@@ -12,12 +12,13 @@ import json
 from collections import defaultdict
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from compliance.models import AutomatedStatus, Control, ControlMapping, ControlState
 from evidence.models import EvidenceKind
-from evidence.services import evidence_add
+from evidence.services import evidence_add, evidence_summary_refresh
 from scanners.checks import base as checks
 from scanners.models import CheckStatus, Finding, FindingStatus, RunState, ScanRun
 from scanners.services import automated_evidence_valid_until
@@ -130,10 +131,13 @@ def scan_evidence_record(*, run: ScanRun) -> list:
                 by_control[ref].append(check)
     collected_at = run.finished_at or timezone.now()
     valid_until = automated_evidence_valid_until(run.account, collected_at)
-    return [
-        _evidence_for(run, controls[ref], ref, control_checks, results, collected_at, valid_until)
-        for ref, control_checks in sorted(by_control.items())
-    ]
+    with transaction.atomic():  # a scan's evidence lands whole, and the summary is refreshed once
+        items = [
+            _evidence_for(run, controls[ref], ref, control_checks, results, collected_at, valid_until)
+            for ref, control_checks in sorted(by_control.items())
+        ]
+        evidence_summary_refresh(control_ids=[controls[ref].pk for ref in by_control])
+    return items
 
 
 def _evidence_for(run, control, ref, control_checks, results, collected_at, valid_until):
@@ -161,6 +165,7 @@ def _evidence_for(run, control, ref, control_checks, results, collected_at, vali
         produced_by=f"scan {run.pk} of {account}",
         collected_at=collected_at,
         valid_until=valid_until,
+        refresh_summary=False,
     )
 
 

@@ -45,6 +45,11 @@ def test_each_evidenced_control_gets_one_hashed_json_report_per_scan(fake_cloud,
     [check] = report["checks"]
     assert check["check"] == "fake_sg_no_open_ssh" and check["summary"] == {"fail": 1, "pass": 1}
     assert {(r["resource"], r["status"]) for r in check["results"]} == {("sg-open", "fail"), ("sg-closed", "pass")}
+    # The register reads the evidence through each control's summary row, refreshed once per scan.
+    state = automated("iso27001-2022:A.8.20")
+    assert (state.evidence_count, state.evidence_fresh_until) == (1, item.valid_until)
+    scan(cloud_account)
+    assert automated("iso27001-2022:A.8.20").evidence_count == 2
 
 
 def test_automated_evidence_is_fresh_until_the_next_scheduled_scan_plus_the_grace_period(
