@@ -15,7 +15,7 @@ from django.db.models import Q
 from accounts import roles
 from compliance import forms, history
 from compliance.models import Control, ControlMapping, DocumentLink, MappingRelation, TicketLink
-from compliance.state import DerivedState, control_states
+from compliance.state import VERDICT_RELATIONS, DerivedState, control_states
 
 EVIDENCE_SHOWN = 50
 
@@ -36,6 +36,15 @@ class Mapped:
     phrase: str
     origin: str
     state: DerivedState | None
+    counts: bool  # an `equal` mapping: the other control's checks decide this one's automated status too
+
+    @property
+    def context(self) -> str:
+        """How the other control's automated result bears on this one, in one line."""
+        automated = self.state.automated_label.lower() if self.state else "not automated"
+        if self.counts:
+            return f"equal: {self.control.ref} {automated}; its checks count for this control"
+        return f"related: {self.control.ref} {automated}; context only, not counted in this control's status"
 
 
 def control_for_page(queryset, framework: str, ref: str) -> Control | None:
@@ -114,7 +123,14 @@ def mapped_section(control: Control) -> dict:
         rows.append((other, relation, mapping.origin))
     states = control_states([other for other, _, _ in rows])
     mapped = [
-        Mapped(other, relation, RELATION_PHRASE.get(relation, relation), origin, states.get(other.pk))
+        Mapped(
+            other,
+            relation,
+            RELATION_PHRASE.get(relation, relation),
+            origin,
+            states.get(other.pk),
+            counts=relation in VERDICT_RELATIONS,
+        )
         for other, relation, origin in sorted(rows, key=lambda row: (row[0].framework.slug, row[0].sort_key))
     ]
     return {"control": control, "mapped": mapped}

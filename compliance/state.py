@@ -15,9 +15,15 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from compliance.models import AutomatedStatus, Control, ControlState, ControlStatus, Exemption
+from compliance.models import AutomatedStatus, Control, ControlState, ControlStatus, Exemption, MappingRelation
 
 FRESH, STALE, MISSING = "fresh", "stale", "missing"
+
+# The mappings that carry an automated verdict across frameworks: only `equal`, where both controls ask
+# the same thing. A partial one (subset, superset, intersect) shares some ground only, so a check of one
+# side says nothing certain about the other: the control page shows it as context, never as the status.
+# `scanners.verdict` decides the statuses with it; `compliance.detail` explains the mappings with it.
+VERDICT_RELATIONS = frozenset({MappingRelation.EQUAL})
 
 
 @dataclass(frozen=True)

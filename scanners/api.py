@@ -20,7 +20,6 @@ from rest_framework.response import Response
 from accounts import roles
 from compliance.api import READ, ApiViewSet, UtcDateTimeFilter
 from scanners import engine
-from scanners.automation import checks_speaking_for
 from scanners.checks import base as checks_base
 from scanners.models import CheckStatus, CloudAccount, Finding, FindingStatus, Resource, RunState, ScanRun, Trigger
 from scanners.serializers import (
@@ -33,6 +32,7 @@ from scanners.serializers import (
     ScanRunSerializer,
 )
 from scanners.services import cloud_account_create, cloud_account_update, scan_request
+from scanners.verdict import Speaks, checks_deciding_for
 
 
 def invalid(exc: DjangoValidationError) -> serializers.ValidationError:
@@ -140,8 +140,16 @@ class ResultFilter(django_filters.FilterSet):
     control = django_filters.CharFilter(method="filter_control", label="Checks evidencing a control (framework:ref)")
 
     def filter_control(self, qs, name, value):
-        # The control's own checks and those of its mapped peers: the ones that decide its automated status.
-        return qs.filter(check_id__in=checks_speaking_for(value))
+        # The checks that decide the control's automated status: its own and those of its `equal` peers.
+        return qs.filter(check_id__in=list(speaking_for(self.request, value)))
+
+
+def speaking_for(request, control_key: str) -> dict[str, Speaks]:
+    """The filter and each row's `why` ask the same question: answered once per request."""
+    answered = getattr(request, "_speaking_for", None)
+    if answered is None or answered[0] != control_key:
+        answered = request._speaking_for = (control_key, checks_deciding_for(control_key))
+    return answered[1]
 
 
 class LatestResultFilter(ResultFilter):
@@ -167,7 +175,12 @@ class CheckResultViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def get_serializer_context(self) -> dict:
         engine.registries_load()
-        return {**super().get_serializer_context(), "checks": {c.id: c for c in checks_base.all_checks()}}
+        control = self.request.query_params.get("control") if self.request else None
+        return {
+            **super().get_serializer_context(),
+            "checks": {c.id: c for c in checks_base.all_checks()},
+            "speaks": speaking_for(self.request, control) if control else None,
+        }
 
 
 class LatestResultViewSet(CheckResultViewSet):

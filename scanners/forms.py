@@ -1,8 +1,8 @@
 from django import forms
 
-from scanners.automation import checks_speaking_for
 from scanners.models import CloudAccount, FindingStatus
 from scanners.services import regions_parse, schedule_describe, schedule_validate
+from scanners.verdict import Speaks, checks_deciding_for
 
 
 class FindingFilterForm(forms.Form):
@@ -19,6 +19,7 @@ class FindingFilterForm(forms.Form):
 
     def __init__(self, *args, checks=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.speaks: dict[str, Speaks] = {}  # with a control filter: the checks that speak for it, and why
         self.fields["check"].choices = [("", "Any check")] + [(c.id, f"{c.id}: {c.title}") for c in checks]
 
     def apply(self, queryset):
@@ -36,7 +37,8 @@ class FindingFilterForm(forms.Form):
         if data["account"]:
             queryset = queryset.filter(account=data["account"])
         if data["control"]:
-            queryset = queryset.filter(check_id__in=checks_speaking_for(data["control"]))
+            self.speaks = checks_deciding_for(data["control"])
+            queryset = queryset.filter(check_id__in=list(self.speaks))
         return queryset
 
 

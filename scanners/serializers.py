@@ -137,9 +137,17 @@ class CheckResultSerializer(serializers.ModelSerializer):
     check = CheckField()
     account = serializers.SlugRelatedField(slug_field="name", read_only=True)
     resource = ResourceSummarySerializer(read_only=True)
+    why = serializers.SerializerMethodField(
+        help_text="With ?control=: why the result concerns that control, `check names this control` or "
+        "`through A.8.20 (equal)`; null without a control filter."
+    )
 
     class Meta:
-        fields = ["check_id", "check", "account", "resource", "region", "status", "reason", "run"]
+        fields = ["check_id", "check", "account", "resource", "region", "status", "reason", "run", "why"]
+
+    def get_why(self, result) -> str | None:
+        speaks = (self.context.get("speaks") or {}).get(result.check_id)
+        return speaks.why if speaks else None
 
 
 class LatestResultSerializer(CheckResultSerializer):

@@ -14,11 +14,11 @@ from django_htmx.http import trigger_client_event
 from accounts import roles
 from accounts.decorators import viewer_required
 from scanners import engine
-from scanners.automation import controls_of_checks
 from scanners.checks import base as checks
 from scanners.forms import FindingFilterForm
 from scanners.models import CheckStatus, CloudAccount, ScanRun
 from scanners.services import scan_request, schedule_describe
+from scanners.verdict import controls_of_checks
 
 RUNS_PER_PAGE = 25
 FINDINGS_PER_PAGE = 100
@@ -110,8 +110,13 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     latest = latest.order_by("status", "check_id", "resource__uid")
     page = Paginator(latest, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = _with_checks(page.object_list, registry)
+    for row in page.object_list:  # why each result concerns the control the list is filtered by
+        row.speaks = form.speaks.get(row.check_id)
     query = request.GET.copy()
     query.pop("page", None)
+    concerning = form.cleaned_data.get("control") if form.is_bound and form.is_valid() else ""
     return TemplateResponse(
-        request, "scanners/finding_list.html", {"form": form, "page": page, "query": query.urlencode()}
+        request,
+        "scanners/finding_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "concerning": concerning},
     )

@@ -114,7 +114,7 @@ def test_latest_findings_filter_by_check_resource_region_status_and_account(
     assert resources(resource="sg-") == {"sg-open", "sg-closed"}
     assert resources(account=cloud_account.pk, status="pass") == {"sg-closed", "vol-1"}
     assert resources(control="iso27001-2022:A.8.24") == {"vol-1"}
-    # ISO 2013 A.13.1.1 has no check of its own: the checks of its 2022 equivalent A.8.20 speak for it.
+    # ISO 2013 A.13.1.1 has no fake check of its own: the checks of its equal, 2022 A.8.20, speak for it.
     assert resources(control="iso27001-2013:A.13.1.1") == {"sg-open", "sg-closed"}
     assert resources(control="iso27001-2022:A.99.99") == set()
     page = client.get(url, {"status": "fail"}).content.decode()
