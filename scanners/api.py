@@ -148,6 +148,7 @@ def speaking_for(request, control_key: str) -> dict[str, Speaks]:
     """The filter and each row's `why` ask the same question: answered once per request."""
     answered = getattr(request, "_speaking_for", None)
     if answered is None or answered[0] != control_key:
+        engine.registries_load()  # the filter runs before the serializer: the checks must be known already
         answered = request._speaking_for = (control_key, checks_deciding_for(control_key))
     return answered[1]
 
