@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from compliance.dashboard import snapshot_take
-from compliance.models import AutomatedStatus, Control, ControlState, ControlStatus, Framework
+from compliance.models import AutomatedStatus, Control, ControlMapping, ControlState, ControlStatus, Framework
 from compliance.state import control_states
 from evidence.models import Evidence
 from scanners import automation, engine, recording
@@ -104,6 +104,16 @@ def test_an_equal_mapping_carries_the_verdict_and_its_evidence_says_why(cloud_ac
     assert by_check["s3_bucket_acl_not_public"]["summary"] == {"fail": 1}
     own = json.loads(control("A.9.4.1", "iso27001-2013").evidence.get().file.read())
     assert {c["why"] for c in own["checks"]} == {"check names this control"}
+
+
+def test_a_mapping_corrected_to_equal_carries_the_verdict_from_the_next_scan(cloud_account, catalogs):
+    scanned(cloud_account, iam_user_console_mfa="fail")
+    assert automated("A.5.13") == AutomatedStatus.NONE
+    ControlMapping.objects.filter(source=control("CC6.1", "soc2-2017"), target=control("A.5.13")).update(
+        relation="equal"
+    )
+    scanned(cloud_account, iam_user_console_mfa="fail")
+    assert automated("A.5.13") == AutomatedStatus.FAILING  # the relation is read from the catalog, not assumed
 
 
 def test_no_partial_mapping_ever_carries_a_check(catalogs):
