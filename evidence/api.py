@@ -45,7 +45,8 @@ class FileRenderer(BaseRenderer):
     render_style = "binary"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
+        # Only errors (404) come through here: files are sent by verified_download, past the renderers.
+        return data if isinstance(data, bytes) else JSONRenderer().render(data)
 
 
 class EvidenceFilter(django_filters.FilterSet):

@@ -308,3 +308,10 @@ def test_a_backdated_item_does_not_cover_days_before_it_was_recorded(client, eng
     assert response.context["items"] == []
     assert "in force on every one of" not in page
     assert "No evidence was in force for 366.0 of 366 days" in page
+
+
+def test_the_admin_links_the_verified_download_not_the_media_file(client, auditor, engineer, control):
+    item = upload(engineer, [control])
+    client.force_login(auditor)
+    page = client.get(f"/admin/evidence/evidence/{item.pk}/change/").content.decode()
+    assert "/media/" not in page and f'href="/evidence/{item.pk}/download/"' in page
