@@ -4,12 +4,16 @@ no item is valid beyond the cap, and none covers days before it was recorded."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import zipfile
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
@@ -315,3 +319,19 @@ def test_the_admin_links_the_verified_download_not_the_media_file(client, audito
     client.force_login(auditor)
     page = client.get(f"/admin/evidence/evidence/{item.pk}/change/").content.decode()
     assert "/media/" not in page and f'href="/evidence/{item.pk}/download/"' in page
+
+
+def test_the_package_index_shows_when_each_item_was_collected_and_recorded(tmp_path, engineer, control):
+    old_report = {
+        "collected_at": timezone.now() - timedelta(days=700),
+        "valid_until": timezone.now() + timedelta(days=30),
+    }
+    item = upload(engineer, [control], **old_report)
+    out = tmp_path / "package.zip"
+    call_command("export_audit_package", "--out", str(out))
+
+    folder = f"controls/{control.framework.slug}/{control.ref}"
+    rows = list(csv.DictReader(io.StringIO(zipfile.ZipFile(out).read(f"{folder}/index.csv").decode())))
+
+    assert rows[0]["collected_at"] == item.collected_at.isoformat()
+    assert rows[0]["recorded_at"] == item.created_at.isoformat()
