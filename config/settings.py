@@ -122,6 +122,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Evidence older than this many days (without its own valid-until) counts as stale.
 EVIDENCE_FRESHNESS_DAYS = env_int("EVIDENCE_FRESHNESS_DAYS", 365)
+# No evidence, a person's or a scan's, may be valid for longer than this many days from when it is recorded.
+EVIDENCE_MAX_VALIDITY_DAYS = env_int("EVIDENCE_MAX_VALIDITY_DAYS", 400)
 
 # Celery: with no broker configured, tasks run in-process (the embedded set-up).
 REDIS_URL = env_str("REDIS_URL")

@@ -1,4 +1,8 @@
+from pathlib import PurePosixPath
+
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.admin_access import RoleAdminMixin
 from evidence.models import AuditPackage, Evidence
@@ -12,6 +16,16 @@ class EvidenceAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["title", "sha256"]
     list_select_related = ["collected_by"]
+    # The stored file is linked through its verified download, never its media URL.
+    exclude = ["file"]
+    readonly_fields = ["stored_file"]
+
+    @admin.display(description="File")
+    def stored_file(self, item: Evidence) -> str:
+        if not item.file:
+            return "—"
+        name = PurePosixPath(item.file.name).name
+        return format_html('<a href="{}">{}</a>', reverse("evidence-download", args=[item.pk]), name)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -27,6 +41,16 @@ class AuditPackageAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ["pk", "requested_by", "framework", "period_start", "period_end", "state", "created_at"]
     list_filter = ["state"]
     list_select_related = ["requested_by", "framework"]
+    exclude = ["file"]
+    readonly_fields = ["stored_file"]
+
+    @admin.display(description="File")
+    def stored_file(self, package: AuditPackage) -> str:
+        if not package.file:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("audit-package-download", args=[package.pk]), package.download_name
+        )
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -8,12 +8,13 @@ A pipeline attaches a report with
 
 from __future__ import annotations
 
+import logging
 from pathlib import PurePath
 
 import django_filters
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404, JsonResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -24,9 +25,12 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from compliance.api import ApiViewSet, ControlTagFilter, UtcDateTimeFilter, tagged_controls
+from evidence.integrity import IntegrityFailure, verified_download
 from evidence.models import Evidence, EvidenceKind
 from evidence.serializers import EvidenceInputSerializer, EvidenceSerializer
 from evidence.services import evidence_add
+
+logger = logging.getLogger("controltrace.evidence")
 
 # Room for the multipart envelope and the text fields around the file itself.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
@@ -41,7 +45,8 @@ class FileRenderer(BaseRenderer):
     render_style = "binary"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
+        # Only errors (404) come through here: files are sent by verified_download, past the renderers.
+        return data if isinstance(data, bytes) else JSONRenderer().render(data)
 
 
 class EvidenceFilter(django_filters.FilterSet):
@@ -74,7 +79,14 @@ TOO_LARGE = OpenApiResponse(description="The upload is larger than EVIDENCE_MAX_
     ),
     # The file comes back in the content type it was stored with: a JSON report is JSON, of any shape.
     download=extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, (200, "*/*"): OpenApiTypes.ANY, 404: None}
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            (200, "*/*"): OpenApiTypes.ANY,
+            404: None,
+            409: OpenApiResponse(description="The stored file no longer matches its recorded SHA-256; not sent."),
+            410: OpenApiResponse(description="The stored file is missing."),
+        },
+        description="The stored file, re-hashed before it is sent: only bytes matching the recorded SHA-256 leave.",
     ),
 )
 class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -117,8 +129,8 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
                 supersedes=data.get("supersedes"),
                 actor=request.user,
             )
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
+        except DjangoValidationError as exc:  # the service's rules: dates, what may be superseded
+            raise serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages) from exc
         return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, FileRenderer])
@@ -126,13 +138,12 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         item = self.get_object()
         if not item.file:
             raise Http404("This evidence has no file.")
-        # Always an attachment: a stored file is never rendered by the browser in the app's origin.
-        return FileResponse(
-            item.file.open("rb"),
-            as_attachment=True,
-            filename=PurePath(item.file.name).name,
-            content_type=item.content_type or "application/octet-stream",
-        )
+        try:
+            return verified_download(item, filename=PurePath(item.file.name).name, content_type=item.content_type)
+        except IntegrityFailure as failure:
+            logger.warning("Refused API download of evidence %s to %s: %s", item.pk, request.user, failure)
+            # JSON whatever the client accepted: the file renderer must never carry anything but verified bytes.
+            return JsonResponse({"detail": str(failure), "sha256_recorded": failure.expected}, status=failure.status)
 
 
 def register(router) -> None:

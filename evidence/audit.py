@@ -8,7 +8,7 @@ import logging
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from evidence.audit_data import (
 )
 from evidence.audit_data import soa_csv as render_soa_csv
 from evidence.audit_data import soa_xlsx as render_soa_xlsx
+from evidence.integrity import IntegrityFailure, verified_download
 from evidence.models import AuditPackage
 from evidence.package import audit_package_request
 
@@ -191,10 +192,8 @@ def package_download(request: HttpRequest, pk: int) -> HttpResponse:
     if not package.file:
         return TemplateResponse(request, "audit/package.html", {"package": package}, status=409)
     try:
-        stored = package.file.open("rb")
-    except FileNotFoundError:
-        logger.error("Audit package %s: its stored file %s is missing", package.pk, package.file.name)
-        return TemplateResponse(request, "audit/package.html", {"package": package, "missing": True}, status=410)
-    response = FileResponse(stored, as_attachment=True, filename=package.download_name, content_type="application/zip")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+        return verified_download(package, filename=package.download_name, content_type="application/zip")
+    except IntegrityFailure as failure:
+        logger.error("Refused download of audit package %s to %s: %s", package.pk, request.user, failure)
+        context = {"package": package, "failure": failure}
+        return TemplateResponse(request, "audit/package.html", context, status=failure.status)

@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
@@ -220,14 +221,22 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def in_force_during(evidence: EvidenceQuerySet, start: date | None, end: date | None) -> EvidenceQuerySet:
-    """Evidence collected before the period ends, not expired nor replaced by a correction when it starts."""
+    """Evidence that counted at some moment of the period: recorded before the period ends, and not expired
+    nor replaced by a recorded correction when it starts. An item counts from max(collected, recorded)
+    (Evidence.counts_from): a backdated collection date never covers days before it was recorded."""
+    evidence = evidence.alias(counts_from=Greatest("collected_at", "created_at"))
+    # An item recorded after it expired never counted at all.
+    evidence = evidence.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=F("counts_from")))
     if start is not None:
         since = start_of_day(start)
-        evidence = evidence.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=since)).exclude(
-            superseded_by__collected_at__lte=since
+        evidence = evidence.alias(
+            replaced_from=Greatest("superseded_by__collected_at", "superseded_by__created_at")
+        ).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=since),
+            Q(replaced_from__isnull=True) | Q(replaced_from__gt=since),
         )
     if end is not None:
-        evidence = evidence.filter(collected_at__lt=start_of_day(end + timedelta(days=1)))
+        evidence = evidence.filter(counts_from__lt=start_of_day(end + timedelta(days=1)))
     return evidence
 
 
@@ -242,21 +251,23 @@ class Gap:
 
 
 def covered_until(item: Evidence, horizon: datetime) -> datetime:
-    """An item stops counting when it expires or when a correction replaces it, whichever is first."""
+    """An item stops counting when it expires or when a correction is recorded, whichever is first."""
     ends = [horizon]
     if item.valid_until:
         ends.append(item.valid_until)
     successor = getattr(item, "superseded_by", None)
     if successor is not None:
-        ends.append(successor.collected_at)
+        ends.append(successor.counts_from)
     return min(ends)
 
 
 def coverage_gaps(items: Iterable[Evidence], since: datetime, until: datetime) -> list[Gap]:
-    """Stretches of the period with no evidence in force."""
-    intervals = sorted((max(i.collected_at, since), covered_until(i, until)) for i in items)
+    """Stretches of the period with no evidence in force; each item counts from its `counts_from`."""
+    intervals = sorted((max(i.counts_from, since), covered_until(i, until)) for i in items)
     gaps, cursor = [], since
     for begin, finish in intervals:
+        if finish <= begin:  # expired or replaced before it started to count
+            continue
         if begin > cursor:
             gaps.append(Gap(cursor, begin))
         cursor = max(cursor, finish)

@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_safe
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from accounts.decorators import viewer_required
 from compliance.models import Control, Framework
 from evidence.audit_data import ControlLinks, start_of_day
-from evidence.integrity import IntegrityFailure, verified_copy
+from evidence.integrity import IntegrityFailure, verified_download
 from evidence.models import Evidence, EvidenceKind, EvidenceQuerySet
 
 logger = logging.getLogger("controltrace.evidence")
@@ -112,25 +112,16 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @viewer_required
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
-    """Stream the stored file, but only after re-hashing it: a changed file is refused, never served."""
+    """Send the stored file, but only after re-hashing it: a changed or missing file is refused, never served."""
     item = get_object_or_404(Evidence, pk=pk)
     if not item.file:
         raise Http404("This evidence has no stored file.")
     try:
-        copy = verified_copy(item)
+        return verified_download(item, filename=PurePosixPath(item.file.name).name, content_type=item.content_type)
     except IntegrityFailure as failure:
         logger.warning("Refused download of evidence %s to %s: %s", item.pk, request.user, failure)
-        return TemplateResponse(
-            request, "evidence/integrity_failure.html", {"item": item, "failure": failure}, status=409
-        )
-    response = FileResponse(
-        copy,
-        as_attachment=True,
-        filename=PurePosixPath(item.file.name).name,
-        content_type=item.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+        context = {"item": item, "failure": failure}
+        return TemplateResponse(request, "evidence/integrity_failure.html", context, status=failure.status)
 
 
 @require_safe

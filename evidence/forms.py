@@ -7,10 +7,11 @@ from datetime import date, datetime, time, timedelta
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from compliance.models import Control
-from evidence.models import Evidence, EvidenceKind
+from evidence.models import Evidence, EvidenceKind, EvidenceQuerySet
 from evidence.validation import ALLOWED, validate_evidence_upload
 
 ACCEPT = ",".join(f".{extension}" for extension in ALLOWED)
@@ -32,17 +33,20 @@ class EvidenceForm(forms.Form):
     url = forms.URLField(max_length=1000, required=False, label="Link", assume_scheme="https")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Note or description")
     valid_until = forms.DateField(
-        widget=DateInput(), required=False, help_text=f"Empty: fresh for {settings.EVIDENCE_FRESHNESS_DAYS} days."
+        widget=DateInput(),
+        required=False,
+        help_text=f"Empty: fresh for {settings.EVIDENCE_FRESHNESS_DAYS} days. "
+        f"At most {settings.EVIDENCE_MAX_VALIDITY_DAYS} days from today.",
     )
     supersedes = forms.ModelChoiceField(
         queryset=Evidence.objects.none(), required=False, label="Replaces", empty_label="Nothing (a new item)"
     )
 
-    def __init__(self, *args, control: Control, **kwargs):
+    def __init__(self, *args, control: Control, actor, **kwargs):
         kwargs.setdefault("auto_id", "evidence_%s")  # the control page holds other forms with a `title`
         super().__init__(*args, **kwargs)
         self.fields["upload"].widget.attrs["accept"] = ACCEPT
-        self.fields["supersedes"].queryset = control.evidence.current().order_by("-collected_at")
+        self.fields["supersedes"].queryset = replaceable(control, actor)
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")
@@ -83,6 +87,18 @@ class EvidenceForm(forms.Form):
             "supersedes": data["supersedes"],
             "valid_until": _end_of(valid_until) if valid_until else None,
         }
+
+
+def replaceable(control: Control, actor) -> EvidenceQuerySet:
+    """The current items of this control that an item added here (to this control alone) may supersede."""
+    # Narrowed in SQL to the same author kind (a control may hold years of scan reports); the rule decides.
+    current = (
+        control.evidence.current()
+        .filter(collected_by__isnull=actor is None)
+        .prefetch_related(Prefetch("controls", queryset=Control.objects.select_related("framework")))
+    )
+    allowed = [item.pk for item in current if item.supersede_refusal(controls=[control], actor=actor) is None]
+    return Evidence.objects.filter(pk__in=allowed).order_by("-collected_at")
 
 
 def _end_of(day: date) -> datetime:

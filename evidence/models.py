@@ -97,6 +97,34 @@ class Evidence(models.Model):
     def collector(self) -> str:
         return str(self.collected_by) if self.collected_by_id else self.produced_by
 
+    @property
+    def is_produced(self) -> bool:
+        """Made by a producer (a scan), not collected by a person."""
+        return self.collected_by_id is None
+
+    @property
+    def counts_from(self):
+        """Evidence covers time only from when it was recorded here, however old the document is:
+        a backdated collection date never makes past days look covered."""
+        return max(self.collected_at, self.created_at) if self.created_at else self.collected_at
+
+    def supersede_refusal(self, *, controls, actor) -> str | None:
+        """Why a new item for `controls`, added by `actor` (None: a producer), may not replace this one; None if it may.
+
+        The one supersede rule, for the page, the API and producers. A correction stays within the same
+        controls: it supports every control this item supports (more is allowed, e.g. a consolidated report).
+        People correct people's evidence; automated evidence is replaced only by a producer's next report.
+        """
+        if self.is_produced and actor is not None:
+            return "Automated evidence is replaced only by the scanner's next report, never by a person."
+        if not self.is_produced and actor is None:
+            return "A person's evidence is never replaced by automated evidence."
+        missing = [c for c in self.controls.all() if c.pk not in {new.pk for new in controls}]
+        if missing:
+            refs = ", ".join(f"{c.framework.slug}:{c.ref}" for c in missing)
+            return f"A correction must support every control of the item it replaces; this one leaves out {refs}."
+        return None
+
 
 class PackageState(models.TextChoices):
     QUEUED = "queued", "Queued"

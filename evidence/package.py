@@ -52,6 +52,7 @@ INDEX_HEADER = [
     "superseded_by",
     "state",
     "integrity",
+    "recorded_at",  # counts from max(collected_at, recorded_at); added last so column positions stay
 ]
 
 Progress = Callable[[int, int], None]
@@ -185,6 +186,7 @@ def index_row(item: Evidence, name: str, verdict: str, now) -> list:
         item.superseded_by.pk if getattr(item, "superseded_by", None) else "",
         state_label(item, now),
         verdict,
+        item.created_at.isoformat(),
     ]
 
 

@@ -6,7 +6,6 @@ from pathlib import PurePath
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -52,6 +51,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         return PurePath(item.file.name).name if item.file else None
 
     def get_download_url(self, item: Evidence) -> str | None:
+        """The verified download: the file is re-hashed before it is sent. Never a media URL."""
         return reverse("api:evidence-download", args=[item.pk]) if item.file else None
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
@@ -70,10 +70,20 @@ class EvidenceInputSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     file = serializers.FileField(required=False, allow_empty_file=False, use_url=False)
     url = serializers.URLField(required=False, allow_blank=True, default="", max_length=1000)
-    collected_at = serializers.DateTimeField(required=False, help_text="When it was collected; now if omitted.")
-    valid_until = serializers.DateTimeField(required=False, help_text="Fresh until; the default freshness if omitted.")
+    collected_at = serializers.DateTimeField(
+        required=False,
+        help_text="When it was collected; now if omitted. Never in the future; an earlier date is kept as stated "
+        "but the item covers time only from when it is recorded (created_at).",
+    )
+    valid_until = serializers.DateTimeField(
+        required=False,
+        help_text="Fresh until; the default freshness if omitted. At most EVIDENCE_MAX_VALIDITY_DAYS (400 by "
+        "default) from now.",
+    )
     supersedes = serializers.PrimaryKeyRelatedField(
-        queryset=Evidence.objects.all(), required=False, help_text="The item this one corrects."
+        queryset=Evidence.objects.all(),
+        required=False,
+        help_text="The item this one corrects: a person's item, supporting no control that this one does not.",
     )
 
     def validate_file(self, upload):
@@ -89,10 +99,5 @@ class EvidenceInputSerializer(serializers.Serializer):
             raise serializers.ValidationError("Send a file or a URL, not both: each is its own item of evidence.")
         if not (upload or url or description.strip()):
             raise serializers.ValidationError("Evidence needs a file, a URL or a description.")
-        collected_at = attrs.get("collected_at")
-        if collected_at and collected_at > timezone.now():
-            raise serializers.ValidationError({"collected_at": "Evidence cannot be collected in the future."})
-        valid_until = attrs.get("valid_until")
-        if valid_until and valid_until <= (collected_at or timezone.now()):
-            raise serializers.ValidationError({"valid_until": "Must be after the moment it was collected."})
+        # Dates and superseding are checked by evidence_add, the same rules as the page's.
         return attrs

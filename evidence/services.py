@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts import roles
 from compliance.models import Control, ControlState
 from evidence.models import Evidence, EvidenceKind
+from evidence.validation import max_valid_until, validate_evidence_dates
 
 
 def sha256_of(upload) -> str:
@@ -27,8 +28,20 @@ def sha256_of(upload) -> str:
     return digest.hexdigest()
 
 
-def default_valid_until(collected_at: datetime) -> datetime:
-    return collected_at + timedelta(days=settings.EVIDENCE_FRESHNESS_DAYS)
+def default_valid_until(collected_at: datetime, recorded_at: datetime) -> datetime:
+    """Fresh for EVIDENCE_FRESHNESS_DAYS after collection, within the cap on validity."""
+    return min(collected_at + timedelta(days=settings.EVIDENCE_FRESHNESS_DAYS), max_valid_until(recorded_at))
+
+
+def supersede_check(*, supersedes: Evidence, controls: list[Control], actor) -> None:
+    """Raise ValidationError (on `supersedes`) unless the new item may replace `supersedes`."""
+    if Evidence.objects.filter(pk=supersedes.pk, superseded_by__isnull=False).exists():
+        raise ValidationError(
+            {"supersedes": "That evidence has already been superseded; supersede the newest item instead."}
+        )
+    refusal = supersedes.supersede_refusal(controls=controls, actor=actor)
+    if refusal:
+        raise ValidationError({"supersedes": refusal})
 
 
 @transaction.atomic
@@ -49,6 +62,8 @@ def evidence_add(
 ) -> Evidence:
     """A person (actor) or a producer (scan) adds evidence; the SHA-256 is computed here, never taken.
 
+    Every path goes through here, so the date rule (validate_evidence_dates) and the supersede rule
+    (Evidence.supersede_refusal) hold for the page, the API and scans alike; both raise ValidationError.
     A producer adding many items at once passes refresh_summary=False and calls evidence_summary_refresh once.
     """
     if actor is not None and not roles.can_contribute(actor):
@@ -58,9 +73,12 @@ def evidence_add(
     controls = list(controls)
     if not controls:
         raise ValidationError("Evidence must support at least one control.")
-    if supersedes is not None and Evidence.objects.filter(pk=supersedes.pk, superseded_by__isnull=False).exists():
-        raise ValidationError("That evidence has already been superseded; supersede the newest item instead.")
-    collected_at = collected_at or timezone.now()
+    recorded_at = timezone.now()
+    collected_at = collected_at or recorded_at
+    valid_until = valid_until or default_valid_until(collected_at, recorded_at)
+    validate_evidence_dates(collected_at=collected_at, valid_until=valid_until, recorded_at=recorded_at)
+    if supersedes is not None:
+        supersede_check(supersedes=supersedes, controls=controls, actor=actor)
     kind = kind or (EvidenceKind.FILE if upload else EvidenceKind.LINK if url else EvidenceKind.NOTE)
     item = Evidence(
         kind=kind,
@@ -71,7 +89,7 @@ def evidence_add(
         collected_by=actor,
         produced_by=produced_by,
         supersedes=supersedes,
-        valid_until=valid_until or default_valid_until(collected_at),
+        valid_until=valid_until,
     )
     if upload is not None:
         item.sha256, item.size = sha256_of(upload), upload.size

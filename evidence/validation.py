@@ -1,7 +1,9 @@
-"""What an evidence upload may be: a known kind of file, of a bounded size, whose bytes match its name.
+"""What an evidence upload may be: a known kind of file, of a bounded size, whose bytes match its name;
+and what its dates may be.
 
 Used by the API and the evidence page alike: `validate_evidence_upload(upload)` raises ValidationError or
 returns the content type we determined from the bytes, which is what gets stored (never the client's claim).
+`validate_evidence_dates` is called by `evidence_add`, so every path (page, API, scans) meets the same rule.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 import codecs
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 TEXT = "text"  # no magic number: checked as UTF-8 without NUL bytes instead
@@ -132,3 +136,27 @@ def _require_text(upload: UploadedFile, *, as_json: bool) -> None:
             json.loads("".join(text_parts))
         except ValueError as exc:
             raise ValidationError(f"The file is not valid JSON: {exc}", code="content") from exc
+
+
+def max_valid_until(recorded_at: datetime) -> datetime:
+    return recorded_at + timedelta(days=settings.EVIDENCE_MAX_VALIDITY_DAYS)
+
+
+def validate_evidence_dates(*, collected_at: datetime, valid_until: datetime, recorded_at: datetime) -> None:
+    """Collected no later than it is recorded; valid after it was collected and for at most
+    EVIDENCE_MAX_VALIDITY_DAYS from when it is recorded. An old collection date is allowed (people upload
+    old documents): coverage counts from the recording anyway (`Evidence.counts_from`)."""
+    if collected_at > recorded_at:
+        raise ValidationError({"collected_at": "Evidence cannot be collected in the future."}, code="future")
+    if valid_until <= collected_at:
+        raise ValidationError({"valid_until": "Must be after the moment it was collected."}, code="before_collected")
+    limit = max_valid_until(recorded_at)
+    if valid_until > limit:
+        last_day = timezone.localdate(limit) - timedelta(days=1)  # the last day valid through its end
+        raise ValidationError(
+            {
+                "valid_until": f"Evidence can be valid for at most {settings.EVIDENCE_MAX_VALIDITY_DAYS} days "
+                f"from when it is recorded: until {last_day:%Y-%m-%d} at the latest."
+            },
+            code="too_long",
+        )

@@ -27,14 +27,14 @@ def control_evidence_add(request: HttpRequest, framework: str, ref: str) -> Http
     if control is None:
         raise Http404("No such control.")
     if request.method == "GET":
-        form = EvidenceForm(control=control)
+        form = EvidenceForm(control=control, actor=request.user)
     else:
-        form = EvidenceForm(request.POST, request.FILES, control=control)
+        form = EvidenceForm(request.POST, request.FILES, control=control, actor=request.user)
         if form.is_valid():
             try:
                 item = evidence_add(controls=[control], actor=request.user, **form.service_arguments())
-            except ValidationError as error:  # e.g. someone superseded that item a moment ago
-                form.add_error("supersedes", error)
+            except ValidationError as error:  # the service's rules: dates, what may be superseded
+                form.add_error(None, error)
             else:
                 return _added(request, control, item)
     template = f"{FORM_TEMPLATE}#form" if wants_fragment(request) else FORM_TEMPLATE

@@ -127,3 +127,15 @@ def eager_tasks():
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Set the time the app reads (`timezone.now`), e.g. to record evidence on a day in the past:
+    `clock(moment)` sets it, `clock(None)` gives the real time back."""
+    real_now = timezone.now
+
+    def set_to(moment):
+        monkeypatch.setattr(timezone, "now", real_now if moment is None else lambda: moment)
+
+    return set_to

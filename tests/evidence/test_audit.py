@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -102,41 +102,32 @@ def test_the_soa_exports_as_xlsx_where_no_cell_is_a_formula(client, auditor, cis
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 
-def test_the_timeline_shows_evidence_in_force_over_the_period_and_its_gaps(client, auditor, engineer, control):
-    day = lambda d: timezone.make_aware(timezone.datetime.combine(d, timezone.datetime.min.time()))  # noqa: E731
+def day(d: date) -> datetime:
+    return timezone.make_aware(datetime.combine(d, time.min))
+
+
+def test_the_timeline_shows_evidence_in_force_over_the_period_and_its_gaps(client, auditor, engineer, control, clock):
     start, end = date(2026, 1, 1), date(2026, 12, 31)
-    carried = evidence_add(
-        controls=[control],
-        title="2025 review",
-        actor=engineer,
-        url="https://wiki/2025",
-        collected_at=day(date(2025, 12, 1)),
-        valid_until=day(date(2026, 3, 1)),
+
+    def recorded_on(collected: date, **kwargs):
+        clock(day(collected) + timedelta(minutes=5))  # each item is recorded here when it is collected
+        return evidence_add(controls=[control], actor=engineer, collected_at=day(collected), **kwargs)
+
+    carried = recorded_on(
+        date(2025, 12, 1), title="2025 review", url="https://wiki/2025", valid_until=day(date(2026, 3, 1))
     )
-    spring = evidence_add(
-        controls=[control],
-        title="Spring review",
-        actor=engineer,
-        url="https://wiki/spring",
-        collected_at=day(date(2026, 4, 1)),
-        valid_until=day(date(2027, 4, 1)),
+    spring = recorded_on(
+        date(2026, 4, 1), title="Spring review", url="https://wiki/spring", valid_until=day(date(2027, 4, 1))
     )
-    evidence_add(
-        controls=[control],
+    recorded_on(
+        date(2026, 6, 1),
         title="Spring correction",
-        actor=engineer,
         url="https://wiki/spring2",
-        collected_at=day(date(2026, 6, 1)),
         valid_until=day(date(2026, 9, 1)),
         supersedes=spring,
     )
-    evidence_add(
-        controls=[control],
-        title="2027 plan",
-        actor=engineer,
-        url="https://wiki/2027",
-        collected_at=day(date(2027, 1, 5)),
-    )
+    recorded_on(date(2027, 1, 5), title="2027 plan", url="https://wiki/2027")
+    clock(None)
     client.force_login(auditor)
 
     response = client.get(
@@ -146,6 +137,7 @@ def test_the_timeline_shows_evidence_in_force_over_the_period_and_its_gaps(clien
     assert [i.title for i in response.context["items"]] == ["2025 review", "Spring review", "Spring correction"]
     gaps = [(g.start.date(), g.end.date()) for g in response.context["gaps"]]
     assert gaps == [(date(2026, 3, 1), date(2026, 4, 1)), (date(2026, 9, 1), date(2027, 1, 1))]
+    assert response.context["items"][1].created_at.date() == date(2026, 4, 1)
     page = response.content.decode()
     assert "before the period" in page and carried.title in page
     assert 'value="2026-01-01"' in page and 'value="2026-12-31"' in page
@@ -238,3 +230,26 @@ def test_audit_pages_run_the_same_number_of_queries_whatever_the_data(client, au
     grow(ciso, engineer, 8)
     assert [queries(client, url) for url in urls] == small
     assert small == [6, 6, 5, 5, 9]
+
+
+def test_an_item_counts_from_when_it_was_recorded_and_both_dates_are_shown(client, auditor, engineer, control, clock):
+    clock(day(date(2026, 3, 1)) + timedelta(hours=9))  # recorded on 1 March, a document collected in January
+    evidence_add(
+        controls=[control],
+        title="January review",
+        actor=engineer,
+        url="https://wiki/jan",
+        collected_at=day(date(2026, 1, 10)),
+    )
+    clock(None)
+    client.force_login(auditor)
+
+    response = client.get(
+        f"/audit/controls/{control.framework.slug}/{control.ref}/evidence/",
+        {"start": "2026-01-01", "end": "2026-06-30"},
+    )
+
+    gaps = [(g.start, g.end) for g in response.context["gaps"]]
+    assert gaps == [(day(date(2026, 1, 1)), day(date(2026, 3, 1)) + timedelta(hours=9))]
+    page = response.content.decode()
+    assert "2026-01-10 00:00" in page and "2026-03-01 09:00" in page and "counts from here" in page

@@ -125,7 +125,9 @@ def test_an_htmx_filter_returns_only_the_results(client, auditor, engineer, cont
 def test_the_detail_shows_the_record_an_auditor_needs(client, auditor, engineer, catalogs):
     content = b"firewall export v1"
     old = upload(engineer, [ctrl("A.8.20"), ctrl("CC6.6", "soc2-2017")], content=content, title="Export v1")
-    new = upload(engineer, [ctrl("A.8.20")], content=b"v2", title="Export v2", supersedes=old)
+    new = upload(
+        engineer, [ctrl("A.8.20"), ctrl("CC6.6", "soc2-2017")], content=b"v2", title="Export v2", supersedes=old
+    )
     client.force_login(auditor)
 
     page = client.get(f"/evidence/{old.pk}/").content.decode()
@@ -195,12 +197,12 @@ def test_a_file_changed_on_disk_is_refused_with_409_and_logged(client, auditor, 
     assert any("no longer matches" in r.getMessage() and r.levelno >= logging.WARNING for r in caplog.records)
 
 
-def test_a_missing_stored_file_is_refused_too(client, auditor, engineer, control):
+def test_a_missing_stored_file_is_refused_as_gone(client, auditor, engineer, control):
     item = upload(engineer, [control])
     item.file.storage.delete(item.file.name)
     client.force_login(auditor)
     response = client.get(f"/evidence/{item.pk}/download/")
-    assert response.status_code == 409
+    assert response.status_code == 410
     assert b"is missing" in response.content
 
 
@@ -220,8 +222,10 @@ def add_evidence(engineer, controls, count: int) -> Evidence:
     item = None
     for index in range(count):
         previous = item if index % 3 == 2 else None
+        # a correction supports the controls of the item it replaces
+        chosen = list(previous.controls.all()) if previous else controls[index % len(controls) :][:2]
         item = evidence_add(
-            controls=controls[index % len(controls) :][:2],
+            controls=chosen,
             title=f"Item {index}",
             actor=engineer,
             url=f"https://wiki/{index}",
