@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class ScannersConfig(AppConfig):
     name = "scanners"
     verbose_name = "Cloud scanners"
+
+    def ready(self) -> None:
+        from compliance.models import ControlMapping
+        from scanners.automation import mapping_changed
+        from scanners.engine import registries_load
+
+        registries_load()
+
+        # A corrected relation (intersect -> equal, or back) changes which checks decide a control at once,
+        # not at the next scan: the status must never keep saying what the catalog no longer supports.
+        post_save.connect(mapping_changed, sender=ControlMapping, dispatch_uid="scanners-mapping-saved")
+        post_delete.connect(mapping_changed, sender=ControlMapping, dispatch_uid="scanners-mapping-deleted")

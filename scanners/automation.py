@@ -81,6 +81,11 @@ def automated_statuses_refresh() -> int:
     return len(states)
 
 
+def mapping_changed(**kwargs) -> None:
+    """A mapping was saved or deleted (admin, API): statuses follow the corrected catalog once it commits."""
+    transaction.on_commit(automated_statuses_refresh)
+
+
 def _control_state(control_id: int, speaks: dict[str, Speaks], outcomes: dict[str, str], now) -> ControlState:
     state = ControlState(control_id=control_id, automated_at=now)
     for check_id in speaks:

@@ -191,3 +191,22 @@ def test_the_register_the_api_the_dashboard_and_snapshots_count_the_same_failing
     snapshot_take()
     framework = Framework.objects.get(slug=ISO)
     assert framework.snapshots.get().counts["failing"] == len(failing)
+
+
+def test_a_mapping_corrected_in_the_admin_changes_the_status_without_waiting_for_a_scan(
+    client, ciso, cloud_account, catalogs, django_capture_on_commit_callbacks
+):
+    scanned(cloud_account, iam_user_console_mfa="fail")
+    mapping = ControlMapping.objects.get(source=control("CC6.1", "soc2-2017"), target=control("A.5.13"))
+    client.force_login(ciso)
+    form = client.get(f"/admin/compliance/controlmapping/{mapping.pk}/change/").context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/compliance/controlmapping/{mapping.pk}/change/", {**data, "relation": "equal"})
+    assert response.status_code == 302
+    assert automated("A.5.13") == AutomatedStatus.FAILING
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/admin/compliance/controlmapping/{mapping.pk}/change/", {**data, "relation": "intersect"})
+    assert automated("A.5.13") == AutomatedStatus.NONE
