@@ -37,6 +37,7 @@ from django.views.decorators.http import require_POST
 from compliance.models import Control, LinkOrigin, Ticket, TicketSystem, WebhookDelivery, WebhookSource
 from compliance.services import ticket_link
 from compliance.ticket_refs import http_url_or_blank
+from config.throttles import WebhookRateThrottle, throttled
 
 log = logging.getLogger(__name__)
 
@@ -342,6 +343,7 @@ def _handle(system: str, handler) -> JsonResponse:
 
 @csrf_exempt
 @require_POST
+@throttled(WebhookRateThrottle)
 def github_webhook(request: HttpRequest) -> JsonResponse:
     secret = settings.GITHUB_WEBHOOK_SECRET
     body = _accepted_body(request, secret)
@@ -368,6 +370,7 @@ def github_webhook(request: HttpRequest) -> JsonResponse:
 
 @csrf_exempt
 @require_POST
+@throttled(WebhookRateThrottle)
 def jira_webhook(request: HttpRequest) -> JsonResponse:
     secret = settings.JIRA_WEBHOOK_SECRET
     body = _accepted_body(request, secret)
