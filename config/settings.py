@@ -157,6 +157,7 @@ SCAN_RUN_TIMEOUT_HOURS = env_int("SCAN_RUN_TIMEOUT_HOURS", 6)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "config.throttles.ThrottleBeforeCredentials",  # authenticates nobody: counts requests per address
         # Personal tokens first, so that requests without credentials get a 401 with WWW-Authenticate.
         "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -167,10 +168,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Counted in the shared cache (below), so every web process sees the same counts. See docs/operations.md.
-    "DEFAULT_THROTTLE_CLASSES": ["config.throttles.AnonRateThrottle", "config.throttles.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttles.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("THROTTLE_ANON_RATE", "60/minute"),
-        "user": env_str("THROTTLE_USER_RATE", "600/minute"),
+        "address": env_str("THROTTLE_ADDRESS_RATE", "600/minute"),
+        "user": env_str("THROTTLE_USER_RATE", "300/minute"),
         "webhook": env_str("THROTTLE_WEBHOOK_RATE", "300/minute"),
     },
     # Behind the TLS proxy, the client's address is the last one the proxy appended to X-Forwarded-For.

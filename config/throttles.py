@@ -10,7 +10,8 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.http import HttpRequest, JsonResponse
-from rest_framework import throttling
+from rest_framework import exceptions, throttling
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.settings import api_settings
 
 
@@ -19,21 +20,45 @@ class _RatesFromSettings:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
 
-class AnonRateThrottle(_RatesFromSettings, throttling.AnonRateThrottle):
-    """API requests without credentials, per client address."""
-
-
 class UserRateThrottle(_RatesFromSettings, throttling.UserRateThrottle):
-    """API requests per signed-in person or token (anonymous ones per address)."""
+    """API requests per signed-in person (a token counts as its owner), from any address."""
 
 
-class WebhookRateThrottle(_RatesFromSettings, throttling.SimpleRateThrottle):
+class _PerAddress(_RatesFromSettings, throttling.SimpleRateThrottle):
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class AddressRateThrottle(_PerAddress):
+    """API requests per client address, anonymous or not."""
+
+    scope = "address"
+
+
+class WebhookRateThrottle(_PerAddress):
     """Webhook deliveries per sending address, counted before the signature is checked."""
 
     scope = "webhook"
 
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+class ThrottleBeforeCredentials(BaseAuthentication):
+    """Listed first in DEFAULT_AUTHENTICATION_CLASSES; authenticates nobody.
+
+    DRF checks credentials and permissions before its throttles, so requests refused with a 401 or 403
+    (anonymous floods, guessed tokens) would never be counted. This counts every API request against its
+    address first; the per-person limit (UserRateThrottle) applies once the caller is known.
+    """
+
+    def authenticate(self, request):
+        throttle = AddressRateThrottle()
+        if not throttle.allow_request(request, None):
+            raise exceptions.Throttled(throttle.wait())
+        return None
+
+    def authenticate_header(self, request) -> str | None:
+        # DRF takes the 401's WWW-Authenticate challenge from the first class: pass on the next one's.
+        others = (a for a in request.authenticators if a is not self)
+        return next((header for a in others if (header := a.authenticate_header(request))), None)
 
 
 def throttled(throttle_class: type[throttling.SimpleRateThrottle]) -> Callable:
