@@ -185,6 +185,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema names the ways to authenticate; config.throttles.ThrottleBeforeCredentials is not one.
+    "AUTHENTICATION_WHITELIST": [
+        "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     # Two models have a `kind`; naming their enums keeps the schema's component names stable.
     "ENUM_NAME_OVERRIDES": {
         "DocumentKindEnum": "compliance.models.DocumentKind",
