@@ -7,13 +7,14 @@ A ticket names a control in its title, body or labels in one of two forms:
 A label may also be the reference alone (`A.8.20`) or the tag. Prose such as "see A.8.20" is not a reference:
 tickets mention clause numbers for many reasons, and a wrong link in an audit trail costs more than a missing one.
 
-Every verified delivery is recorded by its id, so a replay changes nothing; a delivery describing the ticket as it was
-before the last change we applied (a replay under a new id, or deliveries arriving out of order) changes nothing
-either. Only http(s) ticket URLs are stored. Both systems sign the body with HMAC-SHA256 (GitHub in
-X-Hub-Signature-256, Jira in X-Hub-Signature); a secret in the URL is refused, as it would land in access logs. A
-ticket that names no known control
-and is not already in the register is not added. References that match no control are answered back (and logged),
-never dropped silently. Webhook links are only ever added: removing one is a person's decision.
+Every verified delivery is recorded by its id, so a replay changes nothing; a delivery that describes the ticket
+as it was before the last change applied (an old body under a new id, or deliveries out of order) changes nothing
+either. A ticket that names no known control and is not already in the register is not added. References that
+match no control are answered back (and logged), never dropped silently. Webhook links are only ever added:
+removing one is a person's decision. Only http(s) ticket URLs are stored.
+
+Both systems sign the body with HMAC-SHA256 (GitHub in X-Hub-Signature-256, Jira in X-Hub-Signature); a secret in
+the URL is refused, as it would land in access logs. Deliveries are rate-limited per sending address.
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ SLUG = r"[a-z0-9][a-z0-9-]*"
 TAG_RE = re.compile(rf"ctrl:({SLUG}):({REF})")
 BRACKET_RE = re.compile(rf"\[(?:({SLUG}):)?({REF})\]")
 LABEL_RE = re.compile(rf"(?:ctrl:)?(?:({SLUG}):)?({REF})")
-# A string (its escapes included) or a bracket: brackets inside strings do not nest.
-JSON_STRING_OR_BRACKET = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # escapes included: brackets in strings do not nest
+NOT_A_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
 DELETED_STATE = "closed"  # a deleted ticket no longer tracks work; its links stay for the audit trail
 
 
@@ -129,7 +130,8 @@ def ticket_sync(report: TicketReport, *, source: str, delivery_id: str, event: s
                 delivery = WebhookDelivery.objects.create(source=source, delivery_id=delivery_id, event=event)
         except IntegrityError:
             return {"duplicate": True, "delivery": delivery_id}
-        ticket = Ticket.objects.filter(system=report.system, key=report.key).first()
+        # Locked: two deliveries about one ticket are applied one after the other, each against the latest state.
+        ticket = Ticket.objects.select_for_update().filter(system=report.system, key=report.key).first()
         if ticket is not None and report.is_older_than(ticket):
             delivery.outcome = {
                 "ticket": report.key,
@@ -298,14 +300,10 @@ def _accepted_body(request: HttpRequest, secret: str | None) -> bytes | JsonResp
 def _nesting_within(body: bytes, limit: int) -> bool:
     """Checked before decoding: json.loads recurses once per level and would fail deep inside the stack."""
     depth = 0
-    for match in JSON_STRING_OR_BRACKET.finditer(body):
-        token = match.group()
-        if token in (b"[", b"{"):
-            depth += 1
-            if depth > limit:
-                return False
-        elif token in (b"]", b"}"):
-            depth -= 1
+    for bracket in JSON_STRING.sub(b"", body).translate(None, NOT_A_BRACKET):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > limit:
+            return False
     return True
 
 
