@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -65,3 +66,11 @@ def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     token = api_token_revoke(token=get_object_or_404(tokens, pk=pk), actor=request.user)
     messages.success(request, f"Token “{token.name}” is revoked; requests using it are refused from now on.")
     return redirect("api-tokens")
+
+
+def login_locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes answers with this when earlier failures lock the username or the address (429)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request, "registration/locked_out.html", {"minutes": minutes}, status=settings.AXES_HTTP_RESPONSE_CODE
+    )

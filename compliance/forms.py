@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from compliance.filters import people_who_can_own
-from compliance.models import Control, ControlStatus, Document, DocumentKind, Framework
+from compliance.models import Control, ControlStatus, Document, DocumentKind, Framework, validate_http_url
 from compliance.ticket_refs import TicketReferenceError, parse_ticket_reference
 
 MAX_EXEMPTION_DAYS = 366  # exemptions are temporary: a year at most, then decided again
@@ -87,7 +87,9 @@ class DocumentLinkForm(DistinctIds, forms.Form):
     )
     title = forms.CharField(max_length=200, required=False, label="Or a new document: title")
     kind = forms.ChoiceField(choices=DocumentKind.choices, initial=DocumentKind.POLICY)
-    url = forms.URLField(max_length=500, required=False, label="URL", assume_scheme="https")
+    url = forms.URLField(
+        max_length=500, required=False, label="URL", assume_scheme="https", validators=[validate_http_url]
+    )
 
     def __init__(self, *args, control: Control | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,7 +131,9 @@ class TicketForm(TicketLinkForm):
 
 class DocumentForm(forms.ModelForm):
     owner = OwnerField(queryset=None, required=False, empty_label="Nobody")
-    url = forms.URLField(max_length=500, required=False, label="URL", assume_scheme="https")
+    url = forms.URLField(
+        max_length=500, required=False, label="URL", assume_scheme="https", validators=[validate_http_url]
+    )
 
     class Meta:
         model = Document

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -174,10 +176,22 @@ class DocumentKind(models.TextChoices):
     RECORD = "record", "Record"
 
 
+HTTP_URL = URLValidator(schemes=["http", "https"])
+
+
+def validate_http_url(value: str) -> None:
+    """Ticket and document links are rendered as links people click: only http(s), never `javascript:` or
+    `data:`. The one rule for every write path (forms, API, admin, import, webhooks)."""
+    try:
+        HTTP_URL(value)
+    except ValidationError:
+        raise ValidationError("Enter a valid http:// or https:// link.", code="invalid") from None
+
+
 class Document(models.Model):
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=12, choices=DocumentKind.choices, default=DocumentKind.POLICY)
-    url = models.URLField(max_length=500, blank=True)
+    url = models.URLField(max_length=500, blank=True, validators=[validate_http_url])
     file = models.FileField(upload_to="documents/%Y/%m/", blank=True)
     version = models.CharField(max_length=40, blank=True)
     owner = models.ForeignKey(
@@ -221,10 +235,13 @@ class TicketSystem(models.TextChoices):
 class Ticket(models.Model):
     system = models.CharField(max_length=10, choices=TicketSystem.choices)
     key = models.CharField(max_length=200, help_text="`acme/infra#7` for GitHub, `SEC-12` for Jira.")
-    url = models.URLField(max_length=500, blank=True)
+    url = models.URLField(max_length=500, blank=True, validators=[validate_http_url])
     title = models.CharField(max_length=300, blank=True)
     state = models.CharField(max_length=40, blank=True, help_text="As the ticket system reports it: open, closed.")
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    source_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the ticket system last changed it, by the last delivery applied."
+    )
     controls = models.ManyToManyField(Control, through="TicketLink", related_name="tickets", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

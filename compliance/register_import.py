@@ -14,7 +14,6 @@ from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db.models import Q
 
 from compliance import services
@@ -28,6 +27,7 @@ from compliance.models import (
     Ticket,
     TicketLink,
     TicketSystem,
+    validate_http_url,
 )
 
 IMPORT_REASON = "register import"
@@ -343,7 +343,7 @@ def _lines(text: str) -> str:
 
 def _valid_url(url: str) -> bool:
     try:
-        URLValidator(schemes=["http", "https"])(url)
+        validate_http_url(url)
     except ValidationError:
         return False
     return True

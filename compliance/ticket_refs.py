@@ -9,7 +9,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from compliance.models import TicketSystem
+from django.core.exceptions import ValidationError
+
+from compliance.models import TicketSystem, validate_http_url
 
 JIRA_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-\d+$")
 GITHUB_PATH = re.compile(r"^/(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+)/(?:issues|pull)/(?P<number>\d+)/?$")
@@ -45,11 +47,22 @@ def parse_ticket_reference(text: str) -> TicketReference:
     )
 
 
+def http_url_or_blank(url: str) -> str:
+    """The URL if it is an http(s) link (the rule on Ticket.url and Document.url), else nothing."""
+    try:
+        validate_http_url(url)
+    except ValidationError:
+        return ""
+    return url
+
+
 def _github_url(owner: str, repo: str, number: str) -> str:
     return f"https://github.com/{owner}/{repo}/issues/{number}"
 
 
 def _from_url(url: str) -> TicketReference:
+    if not http_url_or_blank(url):
+        raise TicketReferenceError("Not a valid http:// or https:// link.")
     parts = urlsplit(url)
     host, path = (parts.hostname or "").lower(), parts.path
     if host in {"github.com", "www.github.com"} and (match := GITHUB_PATH.match(path)):

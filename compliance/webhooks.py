@@ -7,9 +7,14 @@ A ticket names a control in its title, body or labels in one of two forms:
 A label may also be the reference alone (`A.8.20`) or the tag. Prose such as "see A.8.20" is not a reference:
 tickets mention clause numbers for many reasons, and a wrong link in an audit trail costs more than a missing one.
 
-Every verified delivery is recorded by its id, so a replay changes nothing. A ticket that names no known control
-and is not already in the register is not added. References that match no control are answered back (and logged),
-never dropped silently. Webhook links are only ever added: removing one is a person's decision.
+Every verified delivery is recorded by its id, so a replay changes nothing; a delivery that describes the ticket
+as it was before the last change applied (an old body under a new id, or deliveries out of order) changes nothing
+either. A ticket that names no known control and is not already in the register is not added. References that
+match no control are answered back (and logged), never dropped silently. Webhook links are only ever added:
+removing one is a person's decision. Only http(s) ticket URLs are stored.
+
+Both systems sign the body with HMAC-SHA256 (GitHub in X-Hub-Signature-256, Jira in X-Hub-Signature); a secret in
+the URL is refused, as it would land in access logs. Deliveries are rate-limited per sending address.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -31,18 +37,23 @@ from django.views.decorators.http import require_POST
 
 from compliance.models import Control, LinkOrigin, Ticket, TicketSystem, WebhookDelivery, WebhookSource
 from compliance.services import ticket_link
+from compliance.ticket_refs import http_url_or_blank
+from config.throttles import WebhookRateThrottle, throttled
 
 log = logging.getLogger(__name__)
 
 # GitHub issue bodies stop at 65,536 characters; a megabyte leaves room for the rest of the payload.
 MAX_BODY_BYTES = 1024 * 1024
+# Real payloads nest a few dozen levels (Jira's document format included); Python's json and our readers recurse.
+MAX_JSON_DEPTH = 100
 MAX_REFS = 100  # a ticket naming more controls than this is a listing, not work on controls
 REF = r"[A-Z]{1,3}\.?\d+(?:\.\d+)*"  # A.8.20, A.13.1.1, CC6.6, A1.2
 SLUG = r"[a-z0-9][a-z0-9-]*"
 TAG_RE = re.compile(rf"ctrl:({SLUG}):({REF})")
 BRACKET_RE = re.compile(rf"\[(?:({SLUG}):)?({REF})\]")
 LABEL_RE = re.compile(rf"(?:ctrl:)?(?:({SLUG}):)?({REF})")
-JIRA_SECRET_HEADER = "X-Webhook-Secret"
+JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # escapes included: brackets in strings do not nest
+NOT_A_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
 DELETED_STATE = "closed"  # a deleted ticket no longer tracks work; its links stay for the audit trail
 
 
@@ -61,11 +72,15 @@ class TicketReport:
     state: str
     texts: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    updated_at: datetime | None = None  # when the ticket system changed the ticket, as this delivery describes it
 
     def __post_init__(self):
         # Truncating a key could merge two tickets into one; a key this long is not a real ticket.
         if len(self.key) > Ticket._meta.get_field("key").max_length:
             raise PayloadError("The ticket key is too long.")
+
+    def is_older_than(self, ticket: Ticket) -> bool:
+        return bool(self.updated_at and ticket.source_updated_at and self.updated_at < ticket.source_updated_at)
 
 
 @dataclass
@@ -115,6 +130,16 @@ def ticket_sync(report: TicketReport, *, source: str, delivery_id: str, event: s
                 delivery = WebhookDelivery.objects.create(source=source, delivery_id=delivery_id, event=event)
         except IntegrityError:
             return {"duplicate": True, "delivery": delivery_id}
+        # Locked: two deliveries about one ticket are applied one after the other, each against the latest state.
+        ticket = Ticket.objects.select_for_update().filter(system=report.system, key=report.key).first()
+        if ticket is not None and report.is_older_than(ticket):
+            delivery.outcome = {
+                "ticket": report.key,
+                "stale": f"Describes the ticket at {report.updated_at.isoformat()}; "
+                f"it has changed since ({ticket.source_updated_at.isoformat()}). Nothing was changed.",
+            }
+            delivery.save(update_fields=["outcome"])
+            return delivery.outcome
         refs = refs_in(report.texts, report.labels)
         if len(refs) > MAX_REFS:
             raise PayloadError(f"The ticket names {len(refs)} controls; at most {MAX_REFS} are linked from one ticket.")
@@ -126,7 +151,6 @@ def ticket_sync(report: TicketReport, *, source: str, delivery_id: str, event: s
             "unknown": named.unknown,
             "ambiguous": named.ambiguous,
         }
-        ticket = Ticket.objects.filter(system=report.system, key=report.key).first()
         if ticket is None and not named.controls:
             outcome["ignored"] = "The ticket names no known control and is not in the register."
         else:
@@ -151,6 +175,7 @@ def _ticket_update(ticket: Ticket, report: TicketReport) -> Ticket:
     ticket.title = report.title[: Ticket._meta.get_field("title").max_length]
     ticket.state = report.state[: Ticket._meta.get_field("state").max_length]
     ticket.last_synced_at = timezone.now()
+    ticket.source_updated_at = report.updated_at or ticket.source_updated_at
     ticket._history_user = None  # nobody: the change came from the ticket system
     ticket.save()
     return ticket
@@ -173,6 +198,21 @@ def _object(value, what: str) -> dict:
     return value
 
 
+def _timestamp(value, what: str) -> datetime | None:
+    """An ISO 8601 time (GitHub's `updated_at`, Jira's `updated`) or Jira's epoch milliseconds."""
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value / 1000, tz=UTC)
+        if isinstance(value, str):
+            moment = datetime.fromisoformat(value)
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise PayloadError(f"{what} is not a time.") from exc
+    raise PayloadError(f"{what} must be a time.")
+
+
 def github_report(event: str, payload: dict) -> TicketReport:
     item = _object(payload.get("issue" if event == "issues" else "pull_request"), event)
     repository = _object(payload.get("repository"), "repository")
@@ -191,11 +231,12 @@ def github_report(event: str, payload: dict) -> TicketReport:
     return TicketReport(
         system=TicketSystem.GITHUB,
         key=f"{_text(repository.get('full_name'), 'repository.full_name') or '?'}#{number}",
-        url=_text(item.get("html_url"), "html_url"),
+        url=http_url_or_blank(_text(item.get("html_url"), "html_url")),
         title=title,
         state=state,
         texts=[title, _text(item.get("body"), "body")],
         labels=[_text(label.get("name"), "label name") for label in labels],
+        updated_at=_timestamp(item.get("updated_at"), "updated_at"),
     )
 
 
@@ -228,11 +269,13 @@ def jira_report(payload: dict) -> TicketReport:
     return TicketReport(
         system=TicketSystem.JIRA,
         key=key,
-        url=f"{api_url.split('/rest/')[0]}/browse/{key}" if "/rest/" in api_url else "",
+        url=http_url_or_blank(f"{api_url.split('/rest/')[0]}/browse/{key}") if "/rest/" in api_url else "",
         title=title,
         state=state,
         texts=[title, _adf_text(fields.get("description"))],
         labels=[_text(label, "label") for label in labels],
+        updated_at=_timestamp(fields.get("updated"), "issue.fields.updated")
+        or _timestamp(payload.get("timestamp"), "timestamp"),
     )
 
 
@@ -254,7 +297,19 @@ def _accepted_body(request: HttpRequest, secret: str | None) -> bytes | JsonResp
     return too_large if len(body) > MAX_BODY_BYTES else body
 
 
+def _nesting_within(body: bytes, limit: int) -> bool:
+    """Checked before decoding: json.loads recurses once per level and would fail deep inside the stack."""
+    depth = 0
+    for bracket in JSON_STRING.sub(b"", body).translate(None, NOT_A_BRACKET):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > limit:
+            return False
+    return True
+
+
 def _json(body: bytes) -> dict:
+    if not _nesting_within(body, MAX_JSON_DEPTH):
+        raise PayloadError(f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
     try:
         payload = json.loads(body)
     except ValueError as exc:
@@ -262,8 +317,10 @@ def _json(body: bytes) -> dict:
     return _object(payload, "The payload")
 
 
-def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+def _signed(given: str, body: bytes, secret: str) -> bool:
+    """`sha256=<hex HMAC of the body>`, as GitHub and Jira (WebSub's method) send it."""
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode())
 
 
 def _refused(system: str, request: HttpRequest, reason: str, delivery: str) -> JsonResponse:
@@ -284,14 +341,14 @@ def _handle(system: str, handler) -> JsonResponse:
 
 @csrf_exempt
 @require_POST
+@throttled(WebhookRateThrottle)
 def github_webhook(request: HttpRequest) -> JsonResponse:
     secret = settings.GITHUB_WEBHOOK_SECRET
     body = _accepted_body(request, secret)
     if isinstance(body, JsonResponse):
         return body
     delivery = request.headers.get("X-GitHub-Delivery", "")
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    if not _same(request.headers.get("X-Hub-Signature-256", ""), expected):
+    if not _signed(request.headers.get("X-Hub-Signature-256", ""), body, secret):
         return _refused("GitHub", request, "bad or missing X-Hub-Signature-256", delivery)
 
     def handle() -> JsonResponse:
@@ -311,6 +368,7 @@ def github_webhook(request: HttpRequest) -> JsonResponse:
 
 @csrf_exempt
 @require_POST
+@throttled(WebhookRateThrottle)
 def jira_webhook(request: HttpRequest) -> JsonResponse:
     secret = settings.JIRA_WEBHOOK_SECRET
     body = _accepted_body(request, secret)
@@ -320,9 +378,10 @@ def jira_webhook(request: HttpRequest) -> JsonResponse:
     delivery = (
         request.headers.get("X-Atlassian-Webhook-Identifier") or "body-sha256:" + hashlib.sha256(body).hexdigest()
     )
-    given = request.headers.get(JIRA_SECRET_HEADER) or request.GET.get("secret", "")
-    if not _same(given, secret):
-        return _refused("Jira", request, f"bad or missing {JIRA_SECRET_HEADER}", delivery)
+    if "secret" in request.GET:
+        return _refused("Jira", request, "a secret in the URL is refused: sign deliveries instead", delivery)
+    if not _signed(request.headers.get("X-Hub-Signature", ""), body, secret):
+        return _refused("Jira", request, "bad or missing X-Hub-Signature", delivery)
 
     def handle() -> JsonResponse:
         payload = _json(body)

@@ -3,9 +3,11 @@
 With nothing set, the app runs embedded: SQLite, tasks in-process, demo mode off.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -14,9 +16,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 DEMO_MODE = env_bool("CONTROLTRACE_DEMO", False)
+TESTING = env_bool("CONTROLTRACE_TESTING", False)
+# The production shape: every security default below is on unless one of these runs on plain HTTP locally.
+PRODUCTION = not (DEBUG or DEMO_MODE or TESTING)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not (DEBUG or DEMO_MODE or env_bool("CONTROLTRACE_TESTING", False)):
+    if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set outside demo, debug and test runs.")
     SECRET_KEY = "insecure-local-only-key"  # noqa: S105 - only reachable in demo, debug or tests
 
@@ -40,6 +45,8 @@ INSTALLED_APPS = [
     "template_partials",
     "simple_history",
     "django_celery_beat",
+    "axes",
+    "csp",
     "accounts",
     "compliance",
     "evidence",
@@ -57,6 +64,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.security.PermissionsPolicyMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -90,6 +101,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -106,12 +119,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not (DEBUG or DEMO_MODE or env_bool("CONTROLTRACE_TESTING", False))
+        if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 # Without collectstatic (demo, debug, tests) WhiteNoise serves straight from the app folders.
-WHITENOISE_USE_FINDERS = DEBUG or DEMO_MODE or env_bool("CONTROLTRACE_TESTING", False)
+WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 
@@ -146,6 +159,7 @@ SCAN_RUN_TIMEOUT_HOURS = env_int("SCAN_RUN_TIMEOUT_HOURS", 6)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "config.throttles.ThrottleBeforeCredentials",  # authenticates nobody: counts requests per address
         # Personal tokens first, so that requests without credentials get a 401 with WWW-Authenticate.
         "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -155,6 +169,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Counted in the shared cache (below), so every web process sees the same counts. See docs/operations.md.
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttles.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "address": env_str("THROTTLE_ADDRESS_RATE", "600/minute"),
+        "user": env_str("THROTTLE_USER_RATE", "300/minute"),
+        "webhook": env_str("THROTTLE_WEBHOOK_RATE", "300/minute"),
+    },
+    # Behind the TLS proxy, the client's address is the last one the proxy appended to X-Forwarded-For.
+    "NUM_PROXIES": 1 if env_bool("BEHIND_TLS_PROXY") else None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ControlTrace API",
@@ -164,6 +187,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema names the ways to authenticate; config.throttles.ThrottleBeforeCredentials is not one.
+    "AUTHENTICATION_WHITELIST": [
+        "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     # Two models have a `kind`; naming their enums keeps the schema's component names stable.
     "ENUM_NAME_OVERRIDES": {
         "DocumentKindEnum": "compliance.models.DocumentKind",
@@ -184,9 +212,58 @@ SLACK_WEBHOOK_URL = env_str("SLACK_WEBHOOK_URL") or None
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "controltrace@localhost")
 
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# --- Security headers and HTTPS (docs/operations.md lists each opt-out) -------------------------------------
+# On by default in the production shape; demo, debug and test runs serve plain HTTP on 127.0.0.1.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container health check calls the app directly over HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Opt-in: only a proxy that overwrites X-Forwarded-Proto may be trusted with it.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+SECURE_REFERRER_POLICY = "same-origin"  # control and evidence URLs do not leak to the ticket systems linked
+X_FRAME_OPTIONS = "DENY"
+# Browser features the app never uses; sent by config.security.PermissionsPolicyMiddleware.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), microphone=(), "
+    "midi=(), payment=(), usb=()"
+)
+# No inline scripts, handlers or style attributes anywhere: the pages' code is in static/js/app.js.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# --- Shared cache: throttles count here, so every process and machine sees the same numbers --------------
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}  # embedded: one process
+    )
+}
+
+# --- Sign-in lockout (django-axes): failures are counted per username and per address, in the database -----
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # each failure kept for the CISO (admin: Axes)
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
 
 LOGGING = {
     "version": 1,

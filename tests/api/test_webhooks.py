@@ -214,17 +214,16 @@ def jira_issue(*, key="SEC-12", summary="Rotate the KMS keys", description=None,
     }
 
 
-def send_jira(client, payload, *, secret=SECRET, identifier=None, in_query=False):
-    headers = {"X-Atlassian-Webhook-Identifier": identifier} if identifier else {}
-    url = "/webhooks/jira/"
-    if in_query:
-        url += f"?secret={secret}"
-    else:
-        headers["X-Webhook-Secret"] = secret
-    return client.post(url, json.dumps(payload), content_type="application/json", headers=headers)
+def send_jira(client, payload, *, secret=SECRET, identifier=None, raw: bytes | None = None, url="/webhooks/jira/"):
+    """As Jira Cloud sends an admin webhook with a secret: the body's HMAC-SHA256 in X-Hub-Signature."""
+    body = raw if raw is not None else json.dumps(payload).encode()
+    headers = {"X-Hub-Signature": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()}
+    if identifier:
+        headers["X-Atlassian-Webhook-Identifier"] = identifier
+    return client.post(url, body, content_type="application/json", headers=headers)
 
 
-def test_a_jira_issue_is_linked_with_the_secret_in_a_header(client, catalogs):
+def test_a_signed_jira_issue_is_linked(client, catalogs):
     response = send_jira(client, jira_issue(labels=["ctrl:iso27001-2022:A.8.24"]), identifier="jira-1")
     assert response.status_code == 200, response.content
     assert response.json()["linked"] == ["ctrl:iso27001-2022:A.8.24"]
@@ -237,14 +236,29 @@ def test_jira_cloud_descriptions_in_document_format_are_read(client, catalogs):
         "type": "doc",
         "content": [{"type": "paragraph", "content": [{"type": "text", "text": "Scope: [iso27001-2022:A.8.24]"}]}],
     }
-    response = send_jira(client, jira_issue(description=adf), in_query=True)
+    response = send_jira(client, jira_issue(description=adf))
     assert response.status_code == 200 and response.json()["linked"] == ["ctrl:iso27001-2022:A.8.24"]
 
 
-def test_jira_with_a_wrong_secret_changes_nothing(client, catalogs):
+def test_jira_with_a_wrong_signature_changes_nothing(client, catalogs):
     assert send_jira(client, jira_issue(description="[A.8.24]"), secret="guess").status_code == 401
-    assert send_jira(client, jira_issue(description="[A.8.24]"), secret="guess", in_query=True).status_code == 401
+    unsigned = client.post("/webhooks/jira/", jira_issue(description="[A.8.24]"), content_type="application/json")
+    assert unsigned.status_code == 401
     assert not Ticket.objects.exists()
+
+
+def test_the_old_shared_secret_header_or_query_string_is_no_longer_accepted(client, catalogs, caplog):
+    """The secret in the URL lands in every access log on the way; only the body's signature proves a delivery."""
+    payload = json.dumps(jira_issue(description="[A.8.24]"))
+    as_header = client.post(
+        "/webhooks/jira/", payload, content_type="application/json", headers={"X-Webhook-Secret": SECRET}
+    )
+    in_query = client.post(f"/webhooks/jira/?secret={SECRET}", payload, content_type="application/json")
+    assert as_header.status_code == in_query.status_code == 401
+    # Even alongside a good signature, a secret in the URL is refused so that the operator removes it.
+    signed_with_query = send_jira(client, jira_issue(description="[A.8.24]"), url=f"/webhooks/jira/?secret={SECRET}")
+    assert signed_with_query.status_code == 401 and "URL" in signed_with_query.json()["error"]
+    assert not Ticket.objects.exists() and SECRET not in caplog.text
 
 
 def test_a_replayed_jira_delivery_changes_nothing(client, catalogs):
@@ -272,3 +286,83 @@ def test_a_deleted_jira_issue_reads_as_closed(client, catalogs):
 def test_a_malformed_jira_payload_is_a_400(client, catalogs, payload):
     assert send_jira(client, payload).status_code == 400
     assert not WebhookDelivery.objects.exists()
+
+
+# --- hostile deliveries -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", "JavaScript:alert(1)", "data:text/html,<b>x</b>"])
+def test_a_signed_github_event_with_a_script_url_stores_no_link(client, catalogs, ciso, url):
+    payload = github_issue(body="[A.8.20]")
+    payload["issue"]["html_url"] = url
+    assert send_github(client, payload).status_code == 200
+    ticket = Ticket.objects.get()
+    assert ticket.url == ""
+    client.force_login(ciso)
+    page = client.get(ticket.get_absolute_url())
+    assert page.status_code == 200 and b"javascript:" not in page.content.lower() and b"data:text" not in page.content
+
+
+def test_a_jira_event_with_a_script_self_url_stores_no_link(client, catalogs):
+    payload = jira_issue(description="[A.8.24]")
+    payload["issue"]["self"] = "javascript:alert(1)//rest/api/2/issue/1"
+    assert send_jira(client, payload).status_code == 200
+    assert Ticket.objects.get().url == ""
+
+
+def test_a_deeply_nested_body_is_a_400_not_a_500(client, catalogs):
+    raw = b"[" * 100_000 + b"]" * 100_000
+    assert send_github(client, None, raw=raw).status_code == 400
+    assert send_jira(client, None, raw=raw).status_code == 400
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_400_level_jira_description_is_a_400_not_a_500(client, catalogs):
+    node = {"type": "text", "text": "[A.8.24]"}
+    for _ in range(400):
+        node = {"type": "paragraph", "content": [node]}
+    response = send_jira(client, jira_issue(description={"type": "doc", "content": [node]}))
+    assert response.status_code == 400 and "deeper" in response.json()["error"]
+    assert not Ticket.objects.exists()
+
+
+def test_brackets_inside_text_do_not_count_as_nesting(client, catalogs):
+    response = send_github(client, github_issue(body="[A.8.20] " + "[[{{" * 5000 + ' \\" ]]'))
+    assert response.status_code == 200 and response.json()["linked"] == ["ctrl:iso27001-2022:A.8.20"]
+
+
+def test_an_old_body_replayed_under_a_new_delivery_id_does_not_roll_the_ticket_back(client, catalogs):
+    opened = github_issue(body="[A.8.20]")
+    opened["issue"]["updated_at"] = "2026-11-30T09:00:00Z"
+    closed = github_issue(body="[A.8.20]", state="closed", action="closed")
+    closed["issue"]["updated_at"] = "2026-11-30T10:00:00Z"
+    send_github(client, opened)
+    send_github(client, closed)
+    history = Ticket.objects.get().history.count()
+    replay = send_github(client, opened, delivery="a-fresh-delivery-id")
+    assert replay.status_code == 200 and "stale" in replay.json()
+    ticket = Ticket.objects.get()
+    assert ticket.state == "closed" and ticket.history.count() == history
+    assert ticket.source_updated_at.isoformat() == "2026-11-30T10:00:00+00:00"
+    assert WebhookDelivery.objects.get(delivery_id="a-fresh-delivery-id").outcome["stale"]
+
+
+def test_jira_deliveries_arriving_out_of_order_keep_the_latest_state(client, catalogs):
+    done = jira_issue(description="[A.8.24]", status="Done")
+    done["issue"]["fields"]["updated"] = "2026-11-30T10:00:00.000+0000"
+    in_progress = jira_issue(description="[A.8.24]", status="In Progress")
+    in_progress["issue"]["fields"]["updated"] = "2026-11-30T09:00:00.000+0000"
+    send_jira(client, done, identifier="jira-later")
+    assert send_jira(client, in_progress, identifier="jira-earlier").json()["stale"]
+    assert Ticket.objects.get().state == "Done"
+    # Without `updated`, the event's own millisecond timestamp orders it.
+    older = jira_issue(description="[A.8.24]", status="To Do")
+    older["timestamp"] = 1_764_490_000_000  # 2025-11-30, before both
+    send_jira(client, older, identifier="jira-oldest")
+    assert Ticket.objects.get().state == "Done"
+
+
+def test_a_malformed_update_time_is_a_400(client, catalogs):
+    payload = github_issue(body="[A.8.20]")
+    payload["issue"]["updated_at"] = "yesterday"
+    assert send_github(client, payload).status_code == 400

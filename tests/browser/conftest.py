@@ -42,13 +42,23 @@ def screenshots(artifacts_dir, request) -> Path:
     return folder
 
 
+def is_csp_violation(message) -> bool:
+    """Chromium reports each blocked script, style or handler as a console error naming the policy."""
+    return message.type == "error" and "Content Security Policy" in message.text
+
+
 @pytest.fixture
 def login_page(browser, live_server):
-    """Returns `login(user)`: a fresh browser page logged in as that user through the login form."""
+    """Returns `login(user)`: a fresh browser page logged in as that user through the login form.
+
+    The pages run under the production Content-Security-Policy; any violation fails the test.
+    """
     contexts = []
+    violations: list[str] = []
 
     def login(user, password: str | None = None):
         context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        context.on("console", lambda message: is_csp_violation(message) and violations.append(message.text))
         contexts.append(context)
         page = context.new_page()
         page.goto("/login/")
@@ -61,3 +71,4 @@ def login_page(browser, live_server):
     yield login
     for context in contexts:
         context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
