@@ -28,6 +28,7 @@ urlpatterns = [
     path("documents/", documents.document_list, name="document-list"),
     path("documents/new/", documents.document_create, name="document-create"),
     path("documents/<int:pk>/", documents.document_detail, name="document-detail"),
+    path("documents/<int:pk>/file/", documents.document_file, name="document-file"),
     path("documents/<int:pk>/controls/link/", documents.document_control_link, name="document-control-link"),
     path(
         "documents/<int:pk>/controls/<int:control_pk>/unlink/",

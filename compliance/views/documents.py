@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
@@ -46,6 +47,20 @@ def document_create(request: HttpRequest) -> HttpResponse:
 @viewer_required
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return served.detail_page(request, SIDE, pk)
+
+
+@require_GET
+@viewer_required
+def document_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """A document's stored file, to signed-in people only: media is never served from a public URL."""
+    document = get_object_or_404(Document, pk=pk)
+    if not document.file:
+        return HttpResponse("This document has no stored file.", status=404, content_type="text/plain")
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        return HttpResponse("The stored file of this document is missing.", status=410, content_type="text/plain")
+    return FileResponse(handle, as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1])
 
 
 @require_POST

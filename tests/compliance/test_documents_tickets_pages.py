@@ -202,3 +202,23 @@ def test_lists_and_pages_run_the_same_queries_however_many_links(client, ciso, p
     many = [_queries(client, path) for path in paths]
     assert few == many
     assert max(many) <= 12
+
+
+def test_a_stored_document_file_is_downloaded_through_the_app_never_from_media(client, auditor, ciso):
+    from django.core.files.base import ContentFile
+
+    document = Document(title="Signed policy", kind="policy")
+    document.file.save("signed-policy.pdf", ContentFile(b"%PDF-1.4 signed"), save=False)
+    services.document_create(actor=ciso, title=document.title, kind=document.kind, file=document.file.name)
+    document = Document.objects.get(title="Signed policy")
+    client.force_login(auditor)
+
+    page = client.get(document.get_absolute_url()).content.decode()
+    assert "/media/" not in page and f"/documents/{document.pk}/file/" in page
+    download = client.get(f"/documents/{document.pk}/file/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4 signed"
+
+    document.file.storage.delete(document.file.name)
+    assert client.get(f"/documents/{document.pk}/file/").status_code == 410
+    client.logout()
+    assert client.get(f"/documents/{document.pk}/file/").status_code == 302  # to the sign-in page
