@@ -277,7 +277,7 @@ def grow(ciso, engineer, size: int) -> None:
         ControlState.objects.filter(control=control).update(automated_status=["passing", "failing", "error"][index % 3])
         linked_ticket(ciso, f"SEC-{size}-{index}", "open", control)
     for index in range(size):
-        approved_exemption(ciso, controls[index : index + 2], days=5 + index, title=f"X{index}")
+        approved_exemption(ciso, controls[index : index + 2], days=5 + index, title=f"X{size}-{index}")
         snapshot_take(day=timezone.localdate() - timedelta(days=index))
 
 
