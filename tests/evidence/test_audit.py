@@ -226,17 +226,18 @@ def queries(client, url: str) -> int:
 
 
 def test_audit_pages_run_the_same_number_of_queries_whatever_the_data(client, auditor, ciso, engineer, catalogs):
-    first = Control.objects.filter(framework__slug="iso27001-2022").first()
+    first, exempted = Control.objects.filter(framework__slug="iso27001-2022")[:2]
     urls = [
         "/audit/",
         "/audit/soa/",
         "/audit/soa.csv",
         f"/audit/controls/iso27001-2022/{first.ref}/evidence/",
-        f"/audit/controls/iso27001-2022/{first.ref}/changes/",
+        f"/audit/controls/iso27001-2022/{exempted.ref}/changes/",
+        "/audit/events/",
     ]
     client.force_login(auditor)
     grow(ciso, engineer, 1)
     small = [queries(client, url) for url in urls]
     grow(ciso, engineer, 8)
     assert [queries(client, url) for url in urls] == small
-    assert small == [6, 6, 5, 5, 9]
+    assert small == [7, 6, 5, 5, 11, 5]
