@@ -232,6 +232,7 @@ def exemption_propose(
         .filter(pk__in={control.pk for control in controls})
         .order_by("pk")
     )
+    replaces = _locked(replaces) if replaces is not None else None
     exemption_proposal_check(controls=controls, title=title, expires_at=expires_at, replaces=replaces)
     exemption = Exemption(
         title=title.strip(),
