@@ -130,7 +130,15 @@ class ExemptionAdmin(RoleAdminMixin, SimpleHistoryAdmin):
     search_fields = ["title", "reason"]
     filter_horizontal = ["controls"]
     list_select_related = ["requested_by", "approved_by"]
-    readonly_fields = ["requested_by", "requested_at", "approved_by", "approved_at", "revoked_by", "revoked_at"]
+    readonly_fields = [
+        "requested_by",
+        "requested_at",
+        "approved_by",
+        "approved_at",
+        "revoked_by",
+        "revoked_at",
+        "replaced_at",
+    ]
 
     actions = ["approve", "revoke"]
 
