@@ -251,7 +251,7 @@ class ExemptionSerializer(serializers.ModelSerializer):
     approved_by = UsernameField(read_only=True)
     revoked_by = UsernameField(read_only=True)
     state = serializers.ChoiceField(choices=ExemptionState.choices, read_only=True)
-    replaces = serializers.PrimaryKeyRelatedField(read_only=True)
+    replaces = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Exemption

@@ -90,6 +90,9 @@ def test_an_approved_exemption_cannot_be_edited_in_the_admin(client, user, reque
     assert client.post(change, data).status_code == 403
     history = reverse("admin:compliance_exemption_simple_history", args=[exemption.pk, exemption.history.earliest().pk])
     assert client.post(history, data).status_code == 403  # the "revert" form is no side door either
+    api = token_client(request.getfixturevalue(user))
+    body = {"expires_at": "2099-12-31T00:00:00Z", "control": ["iso27001-2022:A.8.21"]}
+    assert api.patch(f"/api/exemptions/{exemption.pk}/", body, format="json").status_code == 405
 
     exemption.refresh_from_db()
     assert exemption.state == "active" and exemption.approved_by == ciso
