@@ -9,63 +9,142 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compliance', '0004_framework_position'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("compliance", "0004_framework_position"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='exemption',
-            name='replaced_at',
-            field=models.DateTimeField(blank=True, help_text='When an approved replacement ended it.', null=True),
+            model_name="exemption",
+            name="replaced_at",
+            field=models.DateTimeField(blank=True, help_text="When an approved replacement ended it.", null=True),
         ),
         migrations.AddField(
-            model_name='exemption',
-            name='replaces',
-            field=models.ForeignKey(blank=True, help_text='The approved exemption this proposal changes; it ends when this one is approved.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='replacements', to='compliance.exemption'),
+            model_name="exemption",
+            name="replaces",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The approved exemption this proposal changes; it ends when this one is approved.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="replacements",
+                to="compliance.exemption",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalexemption',
-            name='replaced_at',
-            field=models.DateTimeField(blank=True, help_text='When an approved replacement ended it.', null=True),
+            model_name="historicalexemption",
+            name="replaced_at",
+            field=models.DateTimeField(blank=True, help_text="When an approved replacement ended it.", null=True),
         ),
         migrations.AddField(
-            model_name='historicalexemption',
-            name='replaces',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The approved exemption this proposal changes; it ends when this one is approved.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='compliance.exemption'),
+            model_name="historicalexemption",
+            name="replaces",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="The approved exemption this proposal changes; it ends when this one is approved.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="compliance.exemption",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalExemption_controls',
+            name="HistoricalExemption_controls",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('control', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='compliance.control')),
-                ('exemption', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='compliance.exemption')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='compliance.historicalexemption')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "control",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="compliance.control",
+                    ),
+                ),
+                (
+                    "exemption",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="compliance.exemption",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="compliance.historicalexemption",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalExemption_controls',
+                "verbose_name": "HistoricalExemption_controls",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('verb', models.CharField(choices=[('exemption_proposed', 'Exemption proposed'), ('exemption_approved', 'Exemption approved'), ('exemption_revoked', 'Exemption revoked'), ('exemption_replaced', 'Exemption replaced'), ('evidence_superseded', 'Evidence superseded'), ('audit_package_built', 'Audit package built'), ('role_granted', 'Role granted'), ('role_changed', 'Role changed'), ('role_removed', 'Role removed')], max_length=40)),
-                ('subject_id', models.CharField(max_length=64)),
-                ('subject_label', models.CharField(max_length=300)),
-                ('details', models.JSONField(blank=True, default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_events', to=settings.AUTH_USER_MODEL)),
-                ('subject_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "verb",
+                    models.CharField(
+                        choices=[
+                            ("exemption_proposed", "Exemption proposed"),
+                            ("exemption_approved", "Exemption approved"),
+                            ("exemption_revoked", "Exemption revoked"),
+                            ("exemption_replaced", "Exemption replaced"),
+                            ("evidence_superseded", "Evidence superseded"),
+                            ("audit_package_built", "Audit package built"),
+                            ("role_granted", "Role granted"),
+                            ("role_changed", "Role changed"),
+                            ("role_removed", "Role removed"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("subject_id", models.CharField(max_length=64)),
+                ("subject_label", models.CharField(max_length=300)),
+                (
+                    "details",
+                    models.JSONField(blank=True, default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subject_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="contenttypes.contenttype"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['subject_type', 'subject_id'], name='compliance__subject_405af9_idx'), models.Index(fields=['verb', 'at'], name='compliance__verb_d0d2e8_idx')],
+                "ordering": ["-at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["subject_type", "subject_id"], name="compliance__subject_405af9_idx"),
+                    models.Index(fields=["verb", "at"], name="compliance__verb_d0d2e8_idx"),
+                ],
             },
         ),
     ]

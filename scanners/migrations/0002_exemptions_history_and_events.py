@@ -8,38 +8,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('django_celery_beat', '0019_alter_periodictasks_options'),
-        ('scanners', '0001_initial'),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+        ("scanners", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalCloudAccount',
+            name="HistoricalCloudAccount",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('schedule_text', models.CharField(blank=True, help_text='Blank: manual scans only.', max_length=120)),
-                ('name', models.CharField(db_index=True, max_length=63, validators=[django.core.validators.RegexValidator('^[a-z0-9][a-z0-9-]*$', 'Lower-case letters, digits and dashes.')])),
-                ('provider', models.CharField(choices=[('aws', 'Amazon Web Services')], default='aws', max_length=10)),
-                ('account_id', models.CharField(blank=True, help_text='Filled in by the first scan when blank.', max_length=12)),
-                ('role_arn', models.CharField(blank=True, help_text='Role to assume; blank uses the default chain.', max_length=300)),
-                ('external_id', models.CharField(blank=True, max_length=200)),
-                ('regions', models.JSONField(default=list, help_text='Region names, or ["all"] for every enabled region.')),
-                ('enabled', models.BooleanField(default=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('schedule', models.ForeignKey(blank=True, db_constraint=False, help_text='Created and kept in step by the account service; none means manual scans only.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='django_celery_beat.periodictask')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("schedule_text", models.CharField(blank=True, help_text="Blank: manual scans only.", max_length=120)),
+                (
+                    "name",
+                    models.CharField(
+                        db_index=True,
+                        max_length=63,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9][a-z0-9-]*$", "Lower-case letters, digits and dashes."
+                            )
+                        ],
+                    ),
+                ),
+                ("provider", models.CharField(choices=[("aws", "Amazon Web Services")], default="aws", max_length=10)),
+                (
+                    "account_id",
+                    models.CharField(blank=True, help_text="Filled in by the first scan when blank.", max_length=12),
+                ),
+                (
+                    "role_arn",
+                    models.CharField(
+                        blank=True, help_text="Role to assume; blank uses the default chain.", max_length=300
+                    ),
+                ),
+                ("external_id", models.CharField(blank=True, max_length=200)),
+                (
+                    "regions",
+                    models.JSONField(default=list, help_text='Region names, or ["all"] for every enabled region.'),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "schedule",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Created and kept in step by the account service; none means manual scans only.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="django_celery_beat.periodictask",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical cloud account',
-                'verbose_name_plural': 'historical cloud accounts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical cloud account",
+                "verbose_name_plural": "historical cloud accounts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
