@@ -1,6 +1,7 @@
 import axes.admin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import roles
 from accounts.admin_access import ManagerAdminMixin
@@ -8,7 +9,9 @@ from accounts.models import Membership
 
 
 @admin.register(Membership)
-class MembershipAdmin(ManagerAdminMixin, admin.ModelAdmin):
+class MembershipAdmin(ManagerAdminMixin, SimpleHistoryAdmin):
+    """Grants, changes and removals keep a history row and an audit event (see Membership.save)."""
+
     list_display = ["user", "role", "expires_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__email"]

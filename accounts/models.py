@@ -1,6 +1,7 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from accounts.tokens import ApiToken  # noqa: F401 - the token model lives beside the functions that use it
 
@@ -12,7 +13,11 @@ class Role(models.TextChoices):
 
 
 class Membership(models.Model):
-    """A person's role in ControlTrace; auditors' access usually ends on a set date."""
+    """A person's role in ControlTrace; auditors' access usually ends on a set date.
+
+    Every grant, change and removal keeps a history row, and (through a receiver in the core) an audit event
+    in the same transaction: save and delete are atomic so the three commit together.
+    """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
     role = models.CharField(max_length=16, choices=Role.choices)
@@ -20,8 +25,18 @@ class Membership(models.Model):
         null=True, blank=True, help_text="After this moment the person can no longer see or do anything."
     )
 
+    history = HistoricalRecords()
+
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            return super().delete(*args, **kwargs)
 
     @property
     def expired(self) -> bool:

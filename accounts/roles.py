@@ -7,13 +7,15 @@
 | link docs/tickets    | yes  | yes                   | no      |
 | add evidence         | yes  | yes                   | no      |
 | propose exemption    | yes  | yes                   | no      |
-| approve/revoke       | yes  | no                    | no      |
+| approve/revoke       | yes (not their own proposal, unless EXEMPTION_SELF_APPROVAL) | no | no |
 | manage (bulk, import, accounts, scans) | yes | no    | no      |
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from django.conf import settings
 
 from accounts.models import Membership, Role
 
@@ -58,3 +60,10 @@ def can_edit_control(user: User | None, control) -> bool:
     if role == Role.CISO:
         return True
     return role == Role.ENGINEER and control.owner_id == user.pk
+
+
+def can_approve_exemption(user: User | None, exemption) -> bool:
+    """Four eyes: the CISO approves what others propose; their own proposals only when the setting allows."""
+    if not can_manage(user):
+        return False
+    return settings.EXEMPTION_SELF_APPROVAL or exemption.requested_by_id != user.pk

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 SECRET_PREFIX = "ct_"
 # A person can see which token is which without the secret: `ct_` and the first characters of it.
@@ -48,6 +49,9 @@ class ApiToken(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    # Who created and who revoked which token; the digest stays out of the history (and last_used_at, which
+    # changes on use), so the history never holds anything that could authenticate.
+    history = HistoricalRecords(excluded_fields=["digest", "last_used_at"])
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
@@ -73,26 +77,35 @@ class IssuedToken:
     secret: str  # shown to the person once; never stored
 
 
-def api_token_create(*, user, name: str, expires_at: datetime | None = None) -> IssuedToken:
+@transaction.atomic
+def api_token_create(*, user, name: str, expires_at: datetime | None = None, actor=None) -> IssuedToken:
+    """`actor` is who creates it when not its owner (a command run by an operator names none)."""
     if not name.strip():
         raise ValueError("A token needs a name that says what uses it.")
     if expires_at is not None and expires_at <= timezone.now():
         raise ValueError("A token must expire in the future.")
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
+    token = ApiToken(
         user=user,
         name=name.strip(),
         prefix=secret[: len(SECRET_PREFIX) + SHOWN_CHARS],
         digest=secret_digest(secret),
         expires_at=expires_at,
     )
+    token._history_user = actor if actor is not None else user
+    token.save()
     return IssuedToken(token=token, secret=secret)
 
 
+@transaction.atomic(durable=True)
 def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
     """Idempotent: revoking twice keeps the first moment and who did it."""
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_by=actor)
-    token.refresh_from_db(fields=["revoked_at", "revoked_by"])
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if locked.revoked_at is None:
+        locked.revoked_at, locked.revoked_by = timezone.now(), actor
+        locked._history_user = actor
+        locked.save(update_fields=["revoked_at", "revoked_by"])
+    token.revoked_at, token.revoked_by = locked.revoked_at, locked.revoked_by
     return token
 
 

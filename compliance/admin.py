@@ -1,10 +1,22 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts import roles
 from accounts.admin_access import ManagerAdminMixin, RoleAdminMixin
 from compliance import services
-from compliance.models import Control, ControlMapping, Document, DocumentLink, Exemption, Framework, Ticket, TicketLink
+from compliance.models import (
+    Control,
+    ControlMapping,
+    Document,
+    DocumentLink,
+    Exemption,
+    ExemptionState,
+    Framework,
+    Ticket,
+    TicketLink,
+)
 
 
 @admin.register(Framework)
@@ -86,26 +98,80 @@ class TicketAdmin(RoleAdminMixin, SimpleHistoryAdmin):
     inlines = [TicketLinkInline]
 
 
+class ExemptionProposalForm(forms.ModelForm):
+    """The admin's add form: the proposal's fields only, checked by the same rule as every other path."""
+
+    class Meta:
+        model = Exemption
+        fields = ["title", "controls", "reason", "compensating_measures", "expires_at", "replaces"]
+
+    def clean(self):
+        data = super().clean()
+        if {"title", "controls", "expires_at"} <= set(data):
+            try:
+                services.exemption_proposal_check(
+                    controls=data["controls"],
+                    title=data["title"],
+                    expires_at=data["expires_at"],
+                    replaces=data.get("replaces"),
+                )
+            except ValidationError as error:
+                self.add_error(None, error.messages)
+        return data
+
+
 @admin.register(Exemption)
 class ExemptionAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+    """Proposals are added through exemption_propose; a saved exemption is read-only here (never edited: the
+    approve and revoke actions call the services, and a change is a replacement proposal)."""
+
+    form = ExemptionProposalForm
     list_display = ["title", "state", "requested_by", "approved_by", "expires_at"]
     search_fields = ["title", "reason"]
     filter_horizontal = ["controls"]
-    readonly_fields = ["requested_by", "requested_at", "approved_by", "approved_at", "revoked_by", "revoked_at"]
+    list_select_related = ["requested_by", "approved_by"]
+    readonly_fields = [
+        "requested_by",
+        "requested_at",
+        "approved_by",
+        "approved_at",
+        "revoked_by",
+        "revoked_at",
+        "replaced_at",
+    ]
 
     actions = ["approve", "revoke"]
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.requested_by = request.user
-        super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        created = services.exemption_propose(
+            controls=data["controls"],
+            title=data["title"],
+            reason=data["reason"],
+            compensating_measures=data["compensating_measures"],
+            expires_at=data["expires_at"],
+            replaces=data["replaces"],
+            actor=request.user,
+        )
+        obj.pk, obj._state.adding = created.pk, False  # the admin's messages and redirect name the new row
+
+    def save_related(self, request, form, formsets, change):
+        pass  # exemption_propose has set the controls
 
     @admin.action(description="Approve the selected exemptions (CISO)")
     def approve(self, request, queryset):
-        for exemption in queryset.filter(approved_at__isnull=True, revoked_at__isnull=True):
-            services.exemption_approve(exemption=exemption, actor=request.user)
+        self._decide(request, queryset.in_state(ExemptionState.PROPOSED), services.exemption_approve)
 
     @admin.action(description="Revoke the selected exemptions (CISO)")
     def revoke(self, request, queryset):
+        self._decide(request, queryset, services.exemption_revoke)
+
+    def _decide(self, request, queryset, decide) -> None:
         for exemption in queryset:
-            services.exemption_revoke(exemption=exemption, actor=request.user)
+            try:
+                decide(exemption=exemption, actor=request.user)
+            except (PermissionDenied, ValueError) as error:
+                self.message_user(request, f"“{exemption}”: {error}", messages.ERROR)

@@ -10,6 +10,7 @@ from datetime import UTC
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
@@ -30,9 +31,11 @@ from compliance.models import (
     Document,
     DocumentLink,
     Exemption,
+    ExemptionState,
     Framework,
     Ticket,
     TicketLink,
+    exemption_state_q,
 )
 from compliance.serializers import (
     ControlSerializer,
@@ -68,8 +71,7 @@ class ApiViewSet(viewsets.GenericViewSet):
 
 def controls_with_state():
     """Controls with everything the API shows about them, in a fixed number of queries."""
-    active = Q(exemptions__approved_at__isnull=False, exemptions__revoked_at__isnull=True)
-    active &= Q(exemptions__expires_at__gt=timezone.now())
+    active = exemption_state_q(ExemptionState.ACTIVE, prefix="exemptions__")
     return (
         Control.objects.select_related("framework", "owner", "state")
         .annotate(active_exemptions=Count("exemptions", filter=active, distinct=True))
@@ -319,23 +321,14 @@ class TicketLinkViewSet(LinkViewSet):
 
 class ExemptionFilter(django_filters.FilterSet):
     control = ControlTagFilter()
-    state = django_filters.ChoiceFilter(
-        method="filter_state", choices=[(s, s) for s in ("proposed", "active", "expired", "revoked")]
-    )
+    state = django_filters.ChoiceFilter(method="filter_state", choices=ExemptionState.choices)
 
     class Meta:
         model = Exemption
         fields = ["control", "state"]
 
     def filter_state(self, qs, name, value):
-        now = timezone.now()
-        live = qs.filter(revoked_at__isnull=True)
-        return {
-            "revoked": qs.filter(revoked_at__isnull=False),
-            "proposed": live.filter(approved_at__isnull=True),
-            "active": qs.active(now),
-            "expired": live.filter(approved_at__isnull=False, expires_at__lte=now),
-        }[value]
+        return qs.in_state(value)
 
 
 CONFLICT = OpenApiResponse(description="The exemption is not in a state that allows this.")
@@ -372,10 +365,11 @@ class ExemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
                 reason=data["reason"],
                 compensating_measures=data["compensating_measures"],
                 expires_at=data["expires_at"],
+                replaces=data.get("replaces"),
                 actor=request.user,
             )
-        except ValueError as exc:
-            raise serializers.ValidationError({"expires_at": str(exc)}) from exc
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
         return Response(self._shown(exemption), status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])

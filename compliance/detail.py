@@ -100,12 +100,16 @@ def evidence_section(control: Control, user, added=None) -> dict:
 
 
 def exemptions_section(control: Control, user, form: forms.ExemptionForm | None = None) -> dict:
-    exemptions = control.exemptions.select_related("requested_by", "approved_by", "revoked_by")
+    exemptions = list(
+        control.exemptions.select_related("requested_by", "approved_by", "revoked_by").order_by("-requested_at")
+    )
     can_contribute = roles.can_contribute(user)
+    for exemption in exemptions:
+        exemption.approvable = roles.can_approve_exemption(user, exemption)
     return {
         "control": control,
-        "exemptions": exemptions.order_by("-requested_at"),
-        "exemption_form": (form or forms.ExemptionForm()) if can_contribute else None,
+        "exemptions": exemptions,
+        "exemption_form": (form or forms.ExemptionForm(controls=[control])) if can_contribute else None,
         "can_decide_exemptions": roles.can_manage(user),
     }
 

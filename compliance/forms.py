@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from compliance import services
 from compliance.filters import people_who_can_own
 from compliance.models import Control, ControlStatus, Document, DocumentKind, Framework, validate_http_url
 from compliance.ticket_refs import TicketReferenceError, parse_ticket_reference
-
-MAX_EXEMPTION_DAYS = 366  # exemptions are temporary: a year at most, then decided again
 
 
 class DateInput(forms.DateInput):
@@ -147,22 +147,35 @@ class DocumentForm(forms.ModelForm):
 
 
 class ExemptionForm(DistinctIds, forms.Form):
+    """A proposal from a control's page. The rules (expiry cap, duplicates) are the service's; the form asks
+    `exemption_proposal_check` so that its errors sit beside the field to fix."""
+
     id_prefix = "exemption"
     title = forms.CharField(max_length=200)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Why the control cannot be met now.")
     compensating_measures = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    expires_on = forms.DateField(
-        widget=DateInput(), label="Valid until", help_text=f"The end of that day; at most {MAX_EXEMPTION_DAYS} days."
-    )
+    expires_on = forms.DateField(widget=DateInput(), label="Valid until")
 
-    def clean_expires_on(self) -> date:
-        value = self.cleaned_data["expires_on"]
-        today = timezone.localdate()
-        if value < today:
-            raise ValidationError("An exemption must end in the future.")
-        if value > today + timedelta(days=MAX_EXEMPTION_DAYS):
-            raise ValidationError(f"An exemption lasts at most {MAX_EXEMPTION_DAYS} days; renew it when it ends.")
-        return value
+    def __init__(self, *args, controls=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.controls = list(controls)
+        days = settings.EXEMPTION_MAX_DAYS
+        self.fields["expires_on"].help_text = f"The end of that day; at most {days} days."
+
+    def clean(self):
+        data = super().clean()
+        if "title" in data and "expires_on" in data:
+            try:
+                services.exemption_proposal_check(
+                    controls=self.controls, title=data["title"], expires_at=self.expires_at
+                )
+            except ValidationError as error:
+                if not hasattr(error, "error_dict"):
+                    self.add_error(None, error)
+                    return data
+                for field, messages in error.message_dict.items():
+                    self.add_error("expires_on" if field == "expires_at" else None, messages)
+        return data
 
     @property
     def expires_at(self) -> datetime:

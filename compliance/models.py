@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -276,10 +280,57 @@ class TicketLink(LinkRecord):
         return f"{self.ticket_id} -> {self.control_id}"
 
 
+class ExemptionState(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ACTIVE = "active", "Active"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+    REPLACED = "replaced", "Replaced"
+
+
+class ExemptionIsDecided(Exception):
+    """An exemption is never edited: withdraw a proposal, or propose a replacement for an approved one."""
+
+
+def exemption_expiry_limit(at: datetime | None = None) -> datetime:
+    """The latest an exemption proposed at `at` may run: the end of the day EXEMPTION_MAX_DAYS days on.
+
+    Exemptions are temporary; the form, the API, the admin and the services all ask this one function.
+    """
+    last_day = timezone.localdate(at or timezone.now()) + timedelta(days=settings.EXEMPTION_MAX_DAYS)
+    return timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min))
+
+
+def exemption_state_q(state: str, at: datetime | None = None, prefix: str = "") -> Q:
+    """The filter for exemptions in `state` at `at`; `prefix` (`exemptions__`) filters from a related model.
+
+    The same rule as `Exemption.state_at`: revoked, then replaced, then proposed, then active or expired.
+    """
+    at = at or timezone.now()
+
+    def q(**lookups) -> Q:
+        return Q(**{prefix + name: value for name, value in lookups.items()})
+
+    live = q(revoked_at__isnull=True, replaced_at__isnull=True)
+    decided = live & q(approved_at__isnull=False)
+    return {
+        ExemptionState.REVOKED: q(revoked_at__isnull=False),
+        ExemptionState.REPLACED: q(revoked_at__isnull=True, replaced_at__isnull=False),
+        ExemptionState.PROPOSED: live & q(approved_at__isnull=True),
+        ExemptionState.ACTIVE: decided & q(expires_at__gt=at),
+        ExemptionState.EXPIRED: decided & q(expires_at__lte=at),
+    }[ExemptionState(state)]
+
+
 class ExemptionQuerySet(models.QuerySet):
-    def active(self, at=None) -> ExemptionQuerySet:
-        at = at or timezone.now()
-        return self.filter(approved_at__isnull=False, revoked_at__isnull=True, expires_at__gt=at)
+    def in_state(self, *states: str, at: datetime | None = None) -> ExemptionQuerySet:
+        condition = Q()
+        for state in states:
+            condition |= exemption_state_q(state, at)
+        return self.filter(condition)
+
+    def active(self, at: datetime | None = None) -> ExemptionQuerySet:
+        return self.in_state(ExemptionState.ACTIVE, at=at)
 
     def expiring_within(self, days: int) -> ExemptionQuerySet:
         now = timezone.now()
@@ -287,7 +338,14 @@ class ExemptionQuerySet(models.QuerySet):
 
 
 class Exemption(models.Model):
-    """A documented exception: a known, approved and temporary deviation from a control."""
+    """A documented exception: a known, approved and temporary deviation from a control.
+
+    Written once by `exemption_propose`; afterwards only the decision fields are set, each once, by the
+    services (approve, revoke, replaced by an approved replacement). A change to an approved exemption is a
+    new proposal with `replaces` set: the old one stays in force, unchanged, until the CISO approves the new.
+    """
+
+    DECISION_FIELDS = frozenset({"approved_by", "approved_at", "revoked_by", "revoked_at", "replaced_at"})
 
     title = models.CharField(max_length=200)
     controls = models.ManyToManyField(Control, related_name="exemptions")
@@ -306,8 +364,17 @@ class Exemption(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="revoked_exemptions"
     )
+    replaces = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replacements",
+        help_text="The approved exemption this proposal changes; it ends when this one is approved.",
+    )
+    replaced_at = models.DateTimeField(null=True, blank=True, help_text="When an approved replacement ended it.")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[controls])
     objects = ExemptionQuerySet.as_manager()
 
     class Meta:
@@ -316,15 +383,55 @@ class Exemption(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self._check_decision(kwargs.get("update_fields"))
+        super().save(*args, **kwargs)
+
+    def _check_decision(self, update_fields) -> None:
+        if update_fields is None or not set(update_fields) <= self.DECISION_FIELDS:
+            raise ExemptionIsDecided(
+                "An exemption cannot be edited; withdraw the proposal or propose a replacement for it."
+            )
+        stored = type(self).objects.filter(pk=self.pk).values(*update_fields).first() or {}
+        attname = {name: self._meta.get_field(name).attname for name in stored}
+        changed = [
+            name for name, value in stored.items() if value is not None and value != getattr(self, attname[name])
+        ]
+        if changed:
+            raise ExemptionIsDecided(f"This exemption was already decided ({', '.join(changed)}).")
+
+    def delete(self, *args, **kwargs):
+        raise ExemptionIsDecided("An exemption is kept for the record; revoke it instead.")
+
+    def state_at(self, at: datetime | None = None) -> ExemptionState:
+        """The one definition of an exemption's state; `exemption_state_q` is the same rule as a filter."""
+        if self.revoked_at:
+            return ExemptionState.REVOKED
+        if self.replaced_at:
+            return ExemptionState.REPLACED
+        if not self.approved_at:
+            return ExemptionState.PROPOSED
+        if self.expires_at <= (at or timezone.now()):
+            return ExemptionState.EXPIRED
+        return ExemptionState.ACTIVE
+
     @property
     def state(self) -> str:
-        if self.revoked_at:
-            return "revoked"
-        if not self.approved_at:
-            return "proposed"
-        if self.expires_at <= timezone.now():
-            return "expired"
-        return "active"
+        return self.state_at().value
+
+
+@receiver(m2m_changed, sender=Exemption.controls.through)
+def _controls_fixed_once_proposed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    """The controls are set with the proposal; after a decision they never change, from either side."""
+    if action not in ("pre_add", "pre_remove", "pre_clear"):
+        return
+    if reverse:
+        exemptions = Exemption.objects.filter(pk__in=pk_set) if pk_set is not None else instance.exemptions.all()
+    else:
+        exemptions = Exemption.objects.filter(pk=instance.pk)
+    if exemptions.exclude(exemption_state_q(ExemptionState.PROPOSED)).exists():
+        raise ExemptionIsDecided("The controls of a decided exemption cannot change; propose a replacement.")
 
 
 class AutomatedStatus(models.TextChoices):
@@ -438,3 +545,69 @@ class OwnerNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient_id}"
+
+
+class AuditVerb(models.TextChoices):
+    EXEMPTION_PROPOSED = "exemption_proposed", "Exemption proposed"
+    EXEMPTION_APPROVED = "exemption_approved", "Exemption approved"
+    EXEMPTION_REVOKED = "exemption_revoked", "Exemption revoked"
+    EXEMPTION_REPLACED = "exemption_replaced", "Exemption replaced"
+    EVIDENCE_SUPERSEDED = "evidence_superseded", "Evidence superseded"
+    AUDIT_PACKAGE_BUILT = "audit_package_built", "Audit package built"
+    ROLE_GRANTED = "role_granted", "Role granted"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    ROLE_REMOVED = "role_removed", "Role removed"
+
+
+class AuditEventIsPermanent(Exception):
+    """Audit events are appended, never changed or removed."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AuditEventQuerySet:
+        """The CISO and auditors read every event; an engineer the events they caused."""
+        role = roles.role_of(user)
+        if role in (Role.CISO, Role.AUDITOR):
+            return self
+        if role is not None:
+            return self.filter(actor=user)
+        return self.none()
+
+    def update(self, **kwargs):
+        raise AuditEventIsPermanent("Audit events cannot be updated.")
+
+    def delete(self):
+        raise AuditEventIsPermanent("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One workflow step an auditor asks about (who approved this exemption, who granted that role), written
+    by `compliance.events.audit_event_record` in the transaction of the change itself. Append-only."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    # PROTECT, not SET_NULL: clearing the actor would rewrite a recorded event.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    verb = models.CharField(max_length=40, choices=AuditVerb.choices)
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    subject_id = models.CharField(max_length=64)
+    subject_label = models.CharField(max_length=300)
+    details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"]), models.Index(fields=["verb", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_verb_display()}: {self.subject_label}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditEventIsPermanent("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditEventIsPermanent("Audit events cannot be deleted.")

@@ -15,6 +15,7 @@ from compliance.models import (
     Document,
     DocumentLink,
     Exemption,
+    ExemptionState,
     Framework,
     Ticket,
     TicketLink,
@@ -249,7 +250,8 @@ class ExemptionSerializer(serializers.ModelSerializer):
     requested_by = UsernameField(read_only=True)
     approved_by = UsernameField(read_only=True)
     revoked_by = UsernameField(read_only=True)
-    state = serializers.ChoiceField(choices=["proposed", "active", "expired", "revoked"], read_only=True)
+    state = serializers.ChoiceField(choices=ExemptionState.choices, read_only=True)
+    replaces = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Exemption
@@ -267,6 +269,8 @@ class ExemptionSerializer(serializers.ModelSerializer):
             "expires_at",
             "revoked_by",
             "revoked_at",
+            "replaces",
+            "replaced_at",
         ]
 
 
@@ -275,4 +279,13 @@ class ExemptionProposalSerializer(serializers.Serializer):
     control = serializers.ListField(child=ControlRefField(), min_length=1, help_text="One or more framework:ref.")
     reason = serializers.CharField()
     compensating_measures = serializers.CharField(required=False, allow_blank=True, default="")
-    expires_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(
+        help_text="At most EXEMPTION_MAX_DAYS (366 by default) days on, to the end of that day."
+    )
+    replaces = serializers.PrimaryKeyRelatedField(
+        queryset=Exemption.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The id of the approved exemption this proposal changes; it ends when this one is approved.",
+    )

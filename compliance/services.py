@@ -5,21 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts import roles
+from compliance.events import audit_event_record
 from compliance.models import (
+    AuditVerb,
     Control,
     ControlStatus,
     Document,
     DocumentLink,
     Exemption,
+    ExemptionState,
     LinkOrigin,
     Ticket,
     TicketLink,
+    exemption_expiry_limit,
 )
 from compliance.ticket_refs import TicketReference
 
@@ -155,44 +160,147 @@ def links_bulk_delete(*, links: Sequence[DocumentLink | TicketLink], actor, reas
             model.objects.filter(pk__in=pks)._raw_delete(model.objects.db)
 
 
+# Exemptions. Each is written once, by exemption_propose; later only its decision is recorded, once. A change
+# to an approved exemption is a replacement: a new proposal naming it in `replaces`, which ends the old one
+# when the CISO approves it. Every step writes an AuditEvent in its transaction.
+
+
+def exemption_proposal_check(*, controls, title: str, expires_at, replaces: Exemption | None = None, at=None) -> None:
+    """Raise ValidationError unless this proposal may be filed. The form, the API, the admin and
+    `exemption_propose` all ask here, so no path takes a longer expiry or a duplicate."""
+    at = at or timezone.now()
+    errors = {}
+    if expires_at <= at:
+        errors["expires_at"] = "An exemption must expire in the future."
+    elif expires_at > exemption_expiry_limit(at):
+        errors["expires_at"] = f"An exemption lasts at most {settings.EXEMPTION_MAX_DAYS} days; renew it when it ends."
+    control_ids = {control.pk for control in controls}
+    if not control_ids:
+        errors["controls"] = "An exemption covers at least one control."
+    if replaces is not None:
+        if replaces.state_at(at) not in (ExemptionState.ACTIVE, ExemptionState.EXPIRED):
+            errors["replaces"] = (
+                f"This exemption is {replaces.state_at(at).label.lower()}; only approved ones are replaced."
+            )
+        elif replaces.replacements.in_state(ExemptionState.PROPOSED).exists():
+            errors["replaces"] = "A replacement of this exemption is already proposed; the CISO decides it first."
+    if errors:
+        raise ValidationError(errors)
+    duplicate = _duplicate_exemption(control_ids, title, replaces, at)
+    if duplicate is not None:
+        advice = (
+            "the CISO decides it first"
+            if duplicate.state_at(at) == ExemptionState.PROPOSED
+            else "propose a replacement of it instead"
+        )
+        raise ValidationError(
+            f"“{duplicate.title}” already covers these controls and is {duplicate.state_at(at).value}; {advice}.",
+            code="duplicate",
+        )
+
+
+def _duplicate_exemption(control_ids: set[int], title: str, replaces: Exemption | None, at) -> Exemption | None:
+    """A proposed or active exemption with the same title (ignoring case) over the same set of controls."""
+    candidates = (
+        Exemption.objects.in_state(ExemptionState.PROPOSED, ExemptionState.ACTIVE, at=at)
+        .filter(title__iexact=title.strip())
+        .exclude(pk=getattr(replaces, "pk", None))
+    )
+    covered: dict[int, set[int]] = {}
+    for pk, control_id in candidates.values_list("pk", "controls__id"):
+        covered.setdefault(pk, set()).add(control_id)
+    same = [pk for pk, ids in covered.items() if ids == control_ids]
+    return Exemption.objects.filter(pk__in=same).first() if same else None
+
+
 @transaction.atomic
 def exemption_propose(
-    *, controls, title: str, reason: str, expires_at, actor, compensating_measures: str = ""
+    *,
+    controls,
+    title: str,
+    reason: str,
+    expires_at,
+    actor,
+    compensating_measures: str = "",
+    replaces: Exemption | None = None,
 ) -> Exemption:
     _require(roles.can_contribute(actor), "Only CISOs and engineers can propose exemptions.")
-    if expires_at <= timezone.now():
-        raise ValueError("An exemption must expire in the future.")
+    # Two proposals over the same controls queue on these row locks, so the second sees the first as a duplicate.
+    controls = list(
+        Control.objects.select_for_update(of=("self",))
+        .select_related("framework")
+        .filter(pk__in={control.pk for control in controls})
+        .order_by("pk")
+    )
+    replaces = _locked(replaces) if replaces is not None else None
+    exemption_proposal_check(controls=controls, title=title, expires_at=expires_at, replaces=replaces)
     exemption = Exemption(
-        title=title,
+        title=title.strip(),
         reason=reason,
         compensating_measures=compensating_measures,
         expires_at=expires_at,
         requested_by=actor,
+        replaces=replaces,
     )
     _save_as(exemption, actor)
     exemption.controls.set(controls)
+    audit_event_record(
+        verb=AuditVerb.EXEMPTION_PROPOSED,
+        actor=actor,
+        subject=exemption,
+        controls=[control.tag for control in controls],
+        expires_at=expires_at,
+        replaces=getattr(replaces, "pk", None),
+    )
     return exemption
 
 
-@transaction.atomic
+def _decide(exemption: Exemption, actor, **decision) -> None:
+    for name, value in decision.items():
+        setattr(exemption, name, value)
+    exemption._history_user = actor
+    exemption.save(update_fields=list(decision))
+
+
+def _locked(exemption: Exemption) -> Exemption:
+    """Lock the row and read it again: a decision is taken on the stored state, not on a stale copy."""
+    Exemption.objects.select_for_update().filter(pk=exemption.pk).exists()
+    exemption.refresh_from_db()
+    return exemption
+
+
+@transaction.atomic(durable=True)
 def exemption_approve(*, exemption: Exemption, actor) -> Exemption:
     _require(roles.can_manage(actor), "Only the CISO can approve exemptions.")
-    if exemption.state != "proposed":
-        raise ValueError(f"This exemption is {exemption.state}; only proposed exemptions can be approved.")
-    exemption.approved_by, exemption.approved_at = actor, timezone.now()
-    exemption._history_user = actor
-    exemption.save(update_fields=["approved_by", "approved_at"])
+    exemption = _locked(exemption)
+    _require(roles.can_approve_exemption(actor, exemption), "You proposed this exemption; someone else approves it.")
+    now = timezone.now()
+    state = exemption.state_at(now)
+    if state != ExemptionState.PROPOSED:
+        raise ValueError(f"This exemption is {state.value}; only proposed exemptions can be approved.")
+    if exemption.expires_at <= now:
+        raise ValueError("Its end date has passed while it waited; propose it again with a new date.")
+    _decide(exemption, actor, approved_by=actor, approved_at=now)
+    audit_event_record(
+        verb=AuditVerb.EXEMPTION_APPROVED, actor=actor, subject=exemption, expires_at=exemption.expires_at
+    )
+    replaced = exemption.replaces
+    if replaced is not None and _locked(replaced).state_at(now) in (ExemptionState.ACTIVE, ExemptionState.EXPIRED):
+        _decide(replaced, actor, replaced_at=now)
+        audit_event_record(verb=AuditVerb.EXEMPTION_REPLACED, actor=actor, subject=replaced, by=exemption.pk)
     return exemption
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def exemption_revoke(*, exemption: Exemption, actor) -> Exemption:
+    """A proposal revoked is withdrawn; an approved exemption revoked ends now. Revoking twice changes nothing."""
     _require(roles.can_manage(actor), "Only the CISO can revoke exemptions.")
-    if exemption.state == "revoked":
+    exemption = _locked(exemption)
+    state = exemption.state_at()
+    if state in (ExemptionState.REVOKED, ExemptionState.REPLACED):
         return exemption
-    exemption.revoked_by, exemption.revoked_at = actor, timezone.now()
-    exemption._history_user = actor
-    exemption.save(update_fields=["revoked_by", "revoked_at"])
+    _decide(exemption, actor, revoked_by=actor, revoked_at=timezone.now())
+    audit_event_record(verb=AuditVerb.EXEMPTION_REVOKED, actor=actor, subject=exemption, was=state.value)
     return exemption
 
 

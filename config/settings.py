@@ -138,6 +138,13 @@ EVIDENCE_FRESHNESS_DAYS = env_int("EVIDENCE_FRESHNESS_DAYS", 365)
 # No evidence, a person's or a scan's, may be valid for longer than this many days from when it is recorded.
 EVIDENCE_MAX_VALIDITY_DAYS = env_int("EVIDENCE_MAX_VALIDITY_DAYS", 400)
 
+# Exemptions are temporary: at most this many days, then decided again. Approving one's own proposal is
+# refused unless EXEMPTION_SELF_APPROVAL is on (a one-person security team).
+EXEMPTION_MAX_DAYS = env_int("EXEMPTION_MAX_DAYS", 366)
+EXEMPTION_SELF_APPROVAL = env_bool("EXEMPTION_SELF_APPROVAL", False)
+if EXEMPTION_MAX_DAYS < 1:
+    raise ImproperlyConfigured("EXEMPTION_MAX_DAYS must be at least 1.")
+
 # Celery: with no broker configured, tasks run in-process (the embedded set-up).
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL

@@ -1,6 +1,6 @@
 """Auditor views under /audit/: the Statement of Applicability and its exports, each control's evidence
-over the audit period and change log, and the audit package. Everything here reads; the only POST is
-the package request, an export that changes no record."""
+over the audit period and change log, the workflow events, and the audit package. Everything here reads;
+the only POST is the package request, an export that changes no record."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import viewer_required
-from compliance.models import Control, Framework
+from compliance.models import AuditEvent, AuditVerb, Control, Framework
 from evidence.audit_data import (
     ControlLinks,
     audit_period,
@@ -35,6 +36,7 @@ logger = logging.getLogger("controltrace.evidence.audit")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_PACKAGES = 10
+RECENT_EVENTS = 10
 
 
 class PackageRequest(forms.Form):
@@ -71,6 +73,7 @@ def audit_home(request: HttpRequest) -> HttpResponse:
         "end": end,
         "package_form": PackageRequest(initial={"start": start, "end": end}),
         "packages": packages[:RECENT_PACKAGES],
+        "events": AuditEvent.objects.visible_to(request.user).select_related("actor")[:RECENT_EVENTS],
     }
     return TemplateResponse(request, "audit/home.html", context)
 
@@ -154,6 +157,21 @@ def evidence_timeline(request: HttpRequest, framework: str, ref: str) -> HttpRes
 def control_changes(request: HttpRequest, framework: str, ref: str) -> HttpResponse:
     control = _control(request, framework, ref)
     return TemplateResponse(request, "audit/changes.html", {"control": control, "changes": change_log(control)})
+
+
+EVENTS_PER_PAGE = 50
+
+
+@require_safe
+@viewer_required
+def audit_events(request: HttpRequest) -> HttpResponse:
+    """Workflow events, newest first: the CISO and auditors read all, an engineer their own."""
+    verb = request.GET.get("verb", "")
+    events = AuditEvent.objects.visible_to(request.user).select_related("actor", "subject_type")
+    if verb in AuditVerb.values:
+        events = events.filter(verb=verb)
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return TemplateResponse(request, "audit/events.html", {"page": page, "verbs": AuditVerb.choices, "verb": verb})
 
 
 @require_POST

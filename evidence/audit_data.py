@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.urls import reverse
@@ -22,7 +23,16 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from compliance.models import Control, ControlStatus, Document, DocumentLink, Exemption, Ticket, TicketLink
+from compliance.models import (
+    AuditEvent,
+    Control,
+    ControlStatus,
+    Document,
+    DocumentLink,
+    Exemption,
+    Ticket,
+    TicketLink,
+)
 from evidence.models import Evidence, EvidenceQuerySet
 
 # --- The Statement of Applicability ------------------------------------------------------------------
@@ -361,6 +371,17 @@ def link_changes(control: Control) -> list[Change]:
     return changes
 
 
+def exemption_changes(control: Control) -> list[Change]:
+    """Each step of the exemptions over the control (proposed, approved, revoked, replaced), from their events."""
+    ids = [str(pk) for pk in control.exemptions.values_list("pk", flat=True)]
+    events = AuditEvent.objects.filter(subject_type=ContentType.objects.get_for_model(Exemption), subject_id__in=ids)
+    return [
+        Change(event.at, event.actor.get_username() if event.actor else "the system", f"{event}")
+        for event in events.select_related("actor")
+    ]
+
+
 def change_log(control: Control) -> list[Change]:
-    """Newest first: the control's own changes and its document and ticket links."""
-    return sorted([*control_changes(control), *link_changes(control)], key=lambda c: c.when, reverse=True)
+    """Newest first: the control's own changes, its document and ticket links, and its exemptions."""
+    changes = [*control_changes(control), *link_changes(control), *exemption_changes(control)]
+    return sorted(changes, key=lambda c: c.when, reverse=True)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("soa.xlsx", audit.soa_xlsx, name="audit-soa-xlsx"),
     path("controls/<slug:framework>/<str:ref>/evidence/", audit.evidence_timeline, name="audit-evidence-timeline"),
     path("controls/<slug:framework>/<str:ref>/changes/", audit.control_changes, name="audit-control-changes"),
+    path("events/", audit.audit_events, name="audit-events"),
     path("packages/", audit.package_request, name="audit-package-request"),
     path("packages/<int:pk>/", audit.package_status, name="audit-package"),
     path("packages/<int:pk>/download/", audit.package_download, name="audit-package-download"),

@@ -26,7 +26,8 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from accounts import roles
-from compliance.models import Control, Framework
+from compliance.events import audit_event_record
+from compliance.models import AuditVerb, Control, Framework
 from evidence.audit_data import csv_text, in_force_during, soa_csv, soa_entries
 from evidence.integrity import IntegrityFailure, verified_copy
 from evidence.models import AuditPackage, Evidence, PackageState
@@ -271,7 +272,12 @@ def audit_package_build(*, package: AuditPackage) -> AuditPackage:
         logger.exception("Audit package %s failed", package.pk)
         package.state, package.error = PackageState.FAILED, f"{type(exc).__name__}: {exc}"
     package.finished_at = timezone.now()
-    package.save(update_fields=["file", "sha256", "integrity_failures", "state", "error", "finished_at"])
+    with transaction.atomic():
+        package.save(update_fields=["file", "sha256", "integrity_failures", "state", "error", "finished_at"])
+        if package.state == PackageState.SUCCEEDED:
+            audit_event_record(
+                verb=AuditVerb.AUDIT_PACKAGE_BUILT, actor=package.requested_by, subject=package, sha256=package.sha256
+            )
     return package
 
 

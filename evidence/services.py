@@ -14,7 +14,8 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from accounts import roles
-from compliance.models import Control, ControlState
+from compliance.events import audit_event_record
+from compliance.models import AuditVerb, Control, ControlState
 from evidence.models import Evidence, EvidenceKind
 from evidence.validation import max_valid_until, validate_evidence_dates
 
@@ -101,6 +102,8 @@ def evidence_add(
         item.sha256 = hashlib.sha256(description.encode()).hexdigest()
     item.save()
     item.controls.set(controls)
+    if supersedes is not None:
+        audit_event_record(verb=AuditVerb.EVIDENCE_SUPERSEDED, actor=actor, subject=supersedes, by=item.pk)
     if refresh_summary:
         evidence_summary_refresh(control_ids=[c.pk for c in controls] + _superseded_control_ids(supersedes))
     return item

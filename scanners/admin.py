@@ -1,8 +1,10 @@
 """The admin asks accounts.roles like every page: the CISO manages accounts, everyone else reads."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_access import ManagerAdminMixin, RoleAdminMixin
 from scanners.forms import CloudAccountAdminForm
@@ -11,7 +13,7 @@ from scanners.services import cloud_account_schedule_set, schedule_describe
 
 
 @admin.register(CloudAccount)
-class CloudAccountAdmin(ManagerAdminMixin, admin.ModelAdmin):
+class CloudAccountAdmin(ManagerAdminMixin, SimpleHistoryAdmin):
     """No credentials here: scans assume the role, or use the workers' default credential chain."""
 
     form = CloudAccountAdminForm
@@ -31,6 +33,11 @@ class CloudAccountAdmin(ManagerAdminMixin, admin.ModelAdmin):
             return "—"
         url = reverse("admin:django_celery_beat_periodictask_change", args=[obj.schedule_id])
         return format_html('<a href="{}">{}</a>', url, obj.schedule.name)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("A cloud account's history is read-only: a revert would bypass its schedule.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj, form, change):
         obj.regions = form.cleaned_data["regions_text"]

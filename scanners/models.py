@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.dispatch import receiver
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from accounts import roles
 
@@ -19,6 +22,26 @@ class Provider(models.TextChoices):
 class CloudAccountQuerySet(models.QuerySet):
     def visible_to(self, user) -> CloudAccountQuerySet:
         return self if roles.can_view(user) else self.none()
+
+
+def schedule_text(task) -> str:
+    """A periodic task's timing as it was typed: cron fields or a number of hours; blank when manual only."""
+    if task is None:
+        return ""
+    if task.interval_id:
+        return f"{task.interval.every}h"
+    cron = task.crontab
+    return f"{cron.minute} {cron.hour} {cron.day_of_month} {cron.month_of_year} {cron.day_of_week}"
+
+
+class CloudAccountHistory(models.Model):
+    """What each history row of a cloud account adds: its schedule as typed, since the timing itself lives in
+    django-celery-beat's tables, which keep no history."""
+
+    schedule_text = models.CharField(max_length=120, blank=True, help_text="Blank: manual scans only.")
+
+    class Meta:
+        abstract = True
 
 
 class CloudAccount(models.Model):
@@ -45,6 +68,7 @@ class CloudAccount(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords(bases=[CloudAccountHistory], excluded_fields=["created_at"])
     objects = CloudAccountQuerySet.as_manager()
 
     class Meta:
@@ -56,6 +80,11 @@ class CloudAccount(models.Model):
     @property
     def scans_all_regions(self) -> bool:
         return ALL_REGIONS in self.regions
+
+
+@receiver(pre_create_historical_record, sender=CloudAccount.history.model)
+def _record_schedule(sender, instance: CloudAccount, history_instance, **kwargs) -> None:
+    history_instance.schedule_text = schedule_text(instance.schedule)
 
 
 class RunState(models.TextChoices):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from accounts import roles
-from scanners.models import ALL_REGIONS, CloudAccount, RunState, ScanRun, Trigger
+from scanners.models import ALL_REGIONS, CloudAccount, RunState, ScanRun, Trigger, schedule_text
 
 SCHEDULED_TASK = "scanners.scan_scheduled"
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
@@ -44,12 +44,14 @@ def regions_parse(value: str | list[str]) -> list[str]:
 
 def schedule_describe(task: PeriodicTask | None) -> str:
     """The schedule as it was typed: cron fields or a number of hours; blank when manual only."""
-    if task is None:
-        return ""
-    if task.interval_id:
-        return f"{task.interval.every}h"
-    cron = task.crontab
-    return f"{cron.minute} {cron.hour} {cron.day_of_month} {cron.month_of_year} {cron.day_of_week}"
+    return schedule_text(task)
+
+
+def _save_account(account: CloudAccount, actor, **kwargs) -> None:
+    """Save so that the history names who did it, also from the API and commands (no request user there)."""
+    if actor is not None:
+        account._history_user = actor
+    account.save(**kwargs)
 
 
 def schedule_validate(text: str) -> None:
@@ -95,7 +97,7 @@ def cloud_account_schedule_set(*, account: CloudAccount, schedule: str, actor=No
     if not schedule.strip():
         if task is not None:
             account.schedule = None
-            account.save(update_fields=["schedule"])
+            _save_account(account, actor, update_fields=["schedule"])
             task.delete()
         return None
     timing = _schedule_from_text(schedule)
@@ -105,9 +107,9 @@ def cloud_account_schedule_set(*, account: CloudAccount, schedule: str, actor=No
     task.enabled = account.enabled
     task.interval, task.crontab = timing["interval"], timing["crontab"]
     task.save()
-    if account.schedule_id != task.pk:
-        account.schedule = task
-        account.save(update_fields=["schedule"])
+    # Saved even when the task is the same one: the history row records the new timing.
+    account.schedule = task
+    _save_account(account, actor, update_fields=["schedule"])
     return task
 
 
@@ -133,7 +135,7 @@ def cloud_account_create(
         enabled=enabled,
     )
     account.full_clean(exclude=["schedule"])
-    account.save()
+    _save_account(account, actor)
     cloud_account_schedule_set(account=account, schedule=schedule, actor=actor)
     return account
 
@@ -155,7 +157,7 @@ def cloud_account_update(
     for name, value in changes.items():
         setattr(account, name, value)
     account.full_clean(exclude=["schedule"])
-    account.save()
+    _save_account(account, actor)
     if "name" in changes and account.schedule_id:
         # The task's name is unique: a new account may take the old name and must be able to get a schedule.
         task = account.schedule
@@ -173,7 +175,7 @@ def cloud_account_set_enabled(*, account: CloudAccount, enabled: bool, actor=Non
     """Disabling also pauses the schedule; the scheduled task checks the flag again when it fires."""
     _require_manager(actor)
     account.enabled = enabled
-    account.save(update_fields=["enabled"])
+    _save_account(account, actor, update_fields=["enabled"])
     if account.schedule_id:
         PeriodicTask.objects.filter(pk=account.schedule_id).update(enabled=enabled)
     return account

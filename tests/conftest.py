@@ -139,3 +139,16 @@ def clock(monkeypatch):
         monkeypatch.setattr(timezone, "now", real_now if moment is None else lambda: moment)
 
     return set_to
+
+
+def make_exemption(controls, *, expires_at, approved_at=None, title="Accepted risk", **fields):
+    """An exemption written straight to the table for test data: the controls are set while it is proposed, as
+    exemption_propose does (a decided exemption's controls never change), and the approval recorded after."""
+    from compliance.models import Exemption
+
+    exemption = Exemption.objects.create(title=title, reason=fields.pop("reason", "r"), expires_at=expires_at, **fields)
+    exemption.controls.set(controls)
+    if approved_at is not None:
+        Exemption.objects.filter(pk=exemption.pk).update(approved_at=approved_at)
+        exemption.approved_at = approved_at
+    return exemption

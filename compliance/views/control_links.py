@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -85,18 +86,23 @@ def control_ticket_unlink(request: HttpRequest, framework: str, ref: str, pk: in
 @contributor_required
 def control_exemption_propose(request: HttpRequest, framework: str, ref: str) -> HttpResponse:
     control = visible_control(request, framework, ref)
-    form = ExemptionForm(request.POST)
+    form = ExemptionForm(request.POST, controls=[control])
     if not form.is_valid():
         context = detail.exemptions_section(control, request.user, form)
         return _refused(request, control, "exemptions", context, exemption_form=form)
-    exemption = services.exemption_propose(
-        controls=[control],
-        title=form.cleaned_data["title"],
-        reason=form.cleaned_data["reason"],
-        compensating_measures=form.cleaned_data["compensating_measures"],
-        expires_at=form.expires_at,
-        actor=request.user,
-    )
+    try:
+        exemption = services.exemption_propose(
+            controls=[control],
+            title=form.cleaned_data["title"],
+            reason=form.cleaned_data["reason"],
+            compensating_measures=form.cleaned_data["compensating_measures"],
+            expires_at=form.expires_at,
+            actor=request.user,
+        )
+    except ValidationError as error:  # a duplicate filed between the form's check and this one
+        form.add_error(None, error.messages)
+        context = detail.exemptions_section(control, request.user, form)
+        return _refused(request, control, "exemptions", context, exemption_form=form)
     context = detail.exemptions_section(control, request.user)
     return _done(request, control, "exemptions", context, f"Proposed “{exemption}”; the CISO decides.")
 

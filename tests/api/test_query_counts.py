@@ -48,10 +48,10 @@ def grow(size: int, engineer, ciso) -> None:
         evidence_add(controls=mine, title=f"Export {index}", actor=engineer, url=f"https://ci.example/{size}/{index}")
         exemption = services.exemption_propose(
             controls=mine,
-            title=f"Exception {index}",
+            title=f"Exception {size}-{index}",
             reason="-",
             expires_at=timezone.now() + timedelta(days=9),
-            actor=ciso,
+            actor=engineer,
         )
         services.exemption_approve(exemption=exemption, actor=ciso)
 

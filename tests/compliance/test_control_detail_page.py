@@ -220,9 +220,9 @@ def _ref(text: str):
     return parse_ticket_reference(text)
 
 
-def _proposed(control, actor) -> Exemption:
+def _proposed(control, actor, title: str = "Legacy VPC") -> Exemption:
     return services.exemption_propose(
-        controls=[control], title="Legacy VPC", reason="Old", expires_at=timezone.now() + timedelta(9), actor=actor
+        controls=[control], title=title, reason="Old", expires_at=timezone.now() + timedelta(9), actor=actor
     )
 
 
@@ -319,7 +319,7 @@ def _grow(control, actor, n: int, start: int) -> None:
         services.ticket_link(ticket=ticket, control=control, actor=actor)
         evidence_add(controls=[control], title=f"Export {i}", actor=actor, url=f"https://wiki/{i}")
         services.control_update(control=control, actor=actor, notes=f"Note {i}", owner=actor if i % 2 else None)
-    _proposed(control, actor)
+    _proposed(control, actor, title=f"Legacy VPC {start}")
 
 
 def test_the_control_page_runs_the_same_queries_however_much_is_linked(client, ciso, control):

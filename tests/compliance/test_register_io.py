@@ -25,6 +25,7 @@ from compliance.register_io import (
     parse_register,
     register_rows,
 )
+from tests.conftest import make_exemption
 
 pytestmark = pytest.mark.django_db
 
@@ -96,14 +97,9 @@ def traced(catalogs, engineer):
 
 def test_the_export_has_one_row_per_control_with_the_agreed_cells(traced, ciso):
     ControlState.objects.filter(control=traced).update(evidence_count=3)
-    active = Exemption.objects.create(
-        title="Legacy VPN", reason="r", expires_at=timezone.now() + timedelta(days=9), approved_at=timezone.now()
-    )
-    expired = Exemption.objects.create(
-        title="Old exception", reason="r", expires_at=timezone.now() - timedelta(days=1), approved_at=timezone.now()
-    )
-    active.controls.add(traced)
-    expired.controls.add(traced)
+    now = timezone.now()
+    make_exemption([traced], title="Legacy VPN", expires_at=now + timedelta(days=9), approved_at=now)
+    make_exemption([traced], title="Old exception", expires_at=now - timedelta(days=1), approved_at=now)
     Control.objects.filter(pk=traced.pk).update(status="in_progress", applicable=True)
 
     text = exported_csv().decode()
@@ -405,10 +401,7 @@ def test_export_runs_the_same_queries_however_many_links(traced, django_assert_n
     controls = list(Control.objects.all()[:30])
     DocumentLink.objects.bulk_create(DocumentLink(document=d, control=c) for d in documents for c in controls[:5])
     TicketLink.objects.bulk_create(TicketLink(ticket=t, control=c) for t in tickets for c in controls[5:10])
-    exemption = Exemption.objects.create(
-        title="E", reason="r", expires_at=timezone.now() + timedelta(days=1), approved_at=timezone.now()
-    )
-    exemption.controls.set(controls)
+    make_exemption(controls, title="E", expires_at=timezone.now() + timedelta(days=1), approved_at=timezone.now())
     with django_assert_num_queries(4):
         large = register_rows()
     assert len(large) == len(small)

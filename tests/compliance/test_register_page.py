@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance import services
-from compliance.models import Control, ControlState, ControlStatus, Exemption
+from compliance.models import Control, ControlState, ControlStatus
+from tests.conftest import make_exemption
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +43,7 @@ def register(catalogs, engineer, other_engineer):
     set_state("A.8.20", automated_status="failing", checks_failed=2)
     set_state("A.8.21", automated_status="passing", evidence_count=1, evidence_fresh_until=now + timedelta(30))
     set_state("A.8.22", automated_status="error", evidence_count=2, evidence_fresh_until=now - timedelta(1))
-    exemption = Exemption.objects.create(
-        title="Legacy VPC", reason="Migration", expires_at=now + timedelta(days=30), approved_at=now
-    )
-    exemption.controls.add(iso("A.8.20"))
+    make_exemption([iso("A.8.20")], title="Legacy VPC", expires_at=now + timedelta(days=30), approved_at=now)
 
 
 def test_every_role_sees_the_register_with_its_count(client, auditor, catalogs):
@@ -242,8 +240,7 @@ def test_the_register_runs_the_same_queries_however_much_is_linked(client, ciso,
     ControlState.objects.filter(control__in=controls).update(
         automated_status="failing", evidence_count=3, evidence_fresh_until=now
     )
-    exemption = Exemption.objects.create(title="All", reason="r", expires_at=now + timedelta(days=9), approved_at=now)
-    exemption.controls.set(controls)
+    make_exemption(controls, title="All", expires_at=now + timedelta(days=9), approved_at=now)
     many = _register_queries(client)
     assert few == many
     assert many <= 12

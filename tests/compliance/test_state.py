@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from compliance.models import Control, ControlState, Exemption
+from compliance.models import Control, ControlState
 from compliance.state import control_states, derive
+from tests.conftest import make_exemption
 
 NOW = timezone.now()
 
@@ -56,12 +57,9 @@ def test_evidence_freshness_is_fresh_stale_or_missing():
 def test_many_controls_cost_two_queries_and_only_active_exemptions_count(catalogs, django_assert_num_queries):
     controls = list(Control.objects.filter(framework__slug="iso27001-2022"))
     ControlState.objects.filter(control__in=controls).update(automated_status="failing")
-    active = Exemption.objects.create(title="a", reason="r", expires_at=NOW + timedelta(days=5), approved_at=NOW)
-    active.controls.add(controls[0])
-    proposed = Exemption.objects.create(title="p", reason="r", expires_at=NOW + timedelta(days=5))
-    proposed.controls.add(controls[1])
-    expired = Exemption.objects.create(title="e", reason="r", expires_at=NOW - timedelta(days=1), approved_at=NOW)
-    expired.controls.add(controls[2])
+    make_exemption([controls[0]], title="a", expires_at=NOW + timedelta(days=5), approved_at=NOW)
+    make_exemption([controls[1]], title="p", expires_at=NOW + timedelta(days=5))
+    make_exemption([controls[2]], title="e", expires_at=NOW - timedelta(days=1), approved_at=NOW)
     with django_assert_num_queries(2):
         states = control_states(controls)
     assert len(states) == 93

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -29,7 +30,8 @@ def exempt(ciso, control, title="Legacy VPN", days=40):
     exemption = services.exemption_propose(
         controls=[control], title=title, reason="r", expires_at=timezone.now() + timedelta(days=days), actor=ciso
     )
-    return services.exemption_approve(exemption=exemption, actor=ciso)
+    with override_settings(EXEMPTION_SELF_APPROVAL=True):  # a one-person team: these tests are about the audit
+        return services.exemption_approve(exemption=exemption, actor=ciso)
 
 
 def test_the_soa_lists_every_control_with_its_applicability_and_state(client, auditor, ciso, engineer, catalogs):
@@ -216,20 +218,21 @@ def queries(client, url: str) -> int:
 
 
 def test_audit_pages_run_the_same_number_of_queries_whatever_the_data(client, auditor, ciso, engineer, catalogs):
-    first = Control.objects.filter(framework__slug="iso27001-2022").first()
+    first, exempted = Control.objects.filter(framework__slug="iso27001-2022")[:2]
     urls = [
         "/audit/",
         "/audit/soa/",
         "/audit/soa.csv",
         f"/audit/controls/iso27001-2022/{first.ref}/evidence/",
-        f"/audit/controls/iso27001-2022/{first.ref}/changes/",
+        f"/audit/controls/iso27001-2022/{exempted.ref}/changes/",
+        "/audit/events/",
     ]
     client.force_login(auditor)
     grow(ciso, engineer, 1)
     small = [queries(client, url) for url in urls]
     grow(ciso, engineer, 8)
     assert [queries(client, url) for url in urls] == small
-    assert small == [6, 6, 5, 5, 9]
+    assert small == [7, 6, 5, 5, 11, 5]
 
 
 def test_an_item_counts_from_when_it_was_recorded_and_both_dates_are_shown(client, auditor, engineer, control, clock):
