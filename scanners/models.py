@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import roles
 
@@ -80,6 +83,18 @@ class ScanRunQuerySet(models.QuerySet):
 
     def active(self) -> ScanRunQuerySet:
         return self.filter(state__in=[RunState.QUEUED, RunState.RUNNING])
+
+    def abandon_stale(self) -> int:
+        """Active runs older than SCAN_RUN_TIMEOUT_HOURS fail, saying so: a run whose workers all
+        vanished must not block its account's scans for ever."""
+        hours = settings.SCAN_RUN_TIMEOUT_HOURS
+        reason = f"abandoned: not finished {hours} hours after it was queued"
+        now = timezone.now()
+        return (
+            self.active()
+            .filter(created_at__lt=now - timedelta(hours=hours))
+            .update(state=RunState.FAILED, finished_at=now, errors=[{"region": "", "service": "", "reason": reason}])
+        )
 
 
 class ScanRun(models.Model):
