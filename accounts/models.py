@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -11,6 +13,16 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "Auditor"
 
 
+class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MembershipQuerySet:
+        """The CISO sees everyone's role; anyone else only their own (the pages show nobody else's)."""
+        from accounts import roles  # roles reads this module
+
+        if roles.can_manage(user):
+            return self
+        return self.filter(user=user) if roles.can_view(user) else self.none()
+
+
 class Membership(models.Model):
     """A person's role in ControlTrace; auditors' access usually ends on a set date."""
 
@@ -19,6 +31,8 @@ class Membership(models.Model):
     expires_at = models.DateTimeField(
         null=True, blank=True, help_text="After this moment the person can no longer see or do anything."
     )
+
+    objects = MembershipQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"

@@ -140,6 +140,11 @@ class UnitState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class ScanUnitQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ScanUnitQuerySet:
+        return self.filter(run__in=ScanRun.objects.visible_to(user))
+
+
 class ScanUnit(models.Model):
     """One service group in one region (global groups: once, in the home region) of one run."""
 
@@ -154,6 +159,8 @@ class ScanUnit(models.Model):
     errors = models.JSONField(default=list, blank=True)
     resources_seen = models.PositiveIntegerField(default=0)
 
+    objects = ScanUnitQuerySet.as_manager()
+
     class Meta:
         ordering = ["run", "region", "service"]
         constraints = [models.UniqueConstraint(fields=["run", "region", "service"], name="scanunit_unique")]
@@ -163,6 +170,9 @@ class ScanUnit(models.Model):
 
 
 class ResourceQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ResourceQuerySet:
+        return self.filter(account__in=CloudAccount.objects.visible_to(user))
+
     def present(self) -> ResourceQuerySet:
         return self.filter(gone_at__isnull=True)
 
@@ -202,6 +212,11 @@ class FindingStatus(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", "Not applicable"
 
 
+class FindingQuerySet(models.QuerySet):
+    def visible_to(self, user) -> FindingQuerySet:
+        return self.filter(run__in=ScanRun.objects.visible_to(user))
+
+
 class Finding(models.Model):
     """One check's result on one resource in one run. Kept for every run: the audit trail of automation."""
 
@@ -212,6 +227,8 @@ class Finding(models.Model):
     status = models.CharField(max_length=16, choices=FindingStatus.choices)
     reason = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
+
+    objects = FindingQuerySet.as_manager()
 
     class Meta:
         ordering = ["check_id", "resource_id"]
