@@ -355,7 +355,7 @@ def scan_sweep() -> Sweep:
     dead = ScanUnit.objects.filter(run__in=running, state=UnitState.RUNNING, claimed_at__lt=expired)
     dead_ids = list(dead.values_list("pk", flat=True))
     ScanUnit.objects.filter(pk__in=dead_ids, claimed_at__lt=expired).update(state=UnitState.QUEUED, claimed_at=None)
-    progress = ScanUnit.objects.filter(Q(claimed_at__gte=expired) | Q(finished_at__gte=expired))
+    progress = ScanUnit.objects.filter(run__in=running).filter(Q(claimed_at__gte=expired) | Q(finished_at__gte=expired))
     stalled = running.filter(started_at__lt=expired).exclude(pk__in=progress.values("run_id"))
     waiting = ScanUnit.objects.filter(run__in=stalled, state=UnitState.QUEUED).values_list("pk", flat=True)
     sweep.units = sorted(set(dead_ids) | set(waiting))
