@@ -6,6 +6,13 @@ from django.core.exceptions import PermissionDenied
 from accounts import roles
 
 
+def visible_rows(queryset, user):
+    """What the admin lists for this person: the same queryset rule the pages and the API use."""
+    if hasattr(queryset, "visible_to"):
+        return queryset.visible_to(user)
+    return queryset if roles.can_view(user) else queryset.none()
+
+
 class RoleAdminMixin:
     """Every role can view; `write_check` (contributors by default) decides changes.
 
@@ -14,6 +21,11 @@ class RoleAdminMixin:
 
     write_check = staticmethod(roles.can_contribute)
     allow_delete = False
+
+    def get_queryset(self, request):
+        """The rows the pages and the API show this person: the model's `visible_to` where it has one;
+        otherwise the rows are open to every role, as the register and the catalog are on the pages."""
+        return visible_rows(super().get_queryset(request), request.user)
 
     def has_module_permission(self, request) -> bool:
         return roles.can_view(request.user)

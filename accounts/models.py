@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
@@ -10,6 +12,16 @@ class Role(models.TextChoices):
     CISO = "ciso", "CISO"
     ENGINEER = "engineer", "Engineer"
     AUDITOR = "auditor", "Auditor"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MembershipQuerySet:
+        """The CISO sees everyone's role; anyone else only their own (the pages show nobody else's)."""
+        from accounts import roles  # roles reads this module
+
+        if roles.can_manage(user):
+            return self
+        return self.filter(user=user) if roles.can_view(user) else self.none()
 
 
 class Membership(models.Model):
@@ -26,6 +38,7 @@ class Membership(models.Model):
     )
 
     history = HistoricalRecords()
+    objects = MembershipQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"

@@ -158,11 +158,34 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
 # Scans: automated evidence stays fresh until the next scheduled scan plus this grace period;
-# a unit claimed longer ago than the lease is taken over (its worker died); a run never finished
-# after the timeout stops blocking new scans of its account.
+# a run never finished after the timeout stops blocking new scans of its account.
 SCAN_EVIDENCE_GRACE_HOURS = env_int("SCAN_EVIDENCE_GRACE_HOURS", 24)
-SCAN_UNIT_LEASE_MINUTES = env_int("SCAN_UNIT_LEASE_MINUTES", 30)
 SCAN_RUN_TIMEOUT_HOURS = env_int("SCAN_RUN_TIMEOUT_HOURS", 6)
+
+# --- Celery and database resilience (docs/operations-faults.md) ---
+# A persistent connection that died (database restart, failover) is tested before a request reuses it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The scan unit lease and the broker's visibility timeout are one setting. A worker renews its
+# unit's lease while it works; a unit whose lease ran out (its worker died) is taken over by the
+# next delivery. Redis re-delivers an unacknowledged message (acks_late) after the visibility
+# timeout: it is twice the lease so that the re-delivery finds the lease expired, not a no-op.
+# The sweeper (beat, every SCAN_SWEEP_SECONDS) re-sends what a lost message or a failed
+# release left behind, and finishes runs whose units all finished.
+SCAN_UNIT_LEASE_SECONDS = env_int("SCAN_UNIT_LEASE_SECONDS", 300)
+SCAN_SWEEP_SECONDS = env_int("SCAN_SWEEP_SECONDS", 60)
+if SCAN_UNIT_LEASE_SECONDS < 1 or SCAN_SWEEP_SECONDS < 1:
+    raise ImproperlyConfigured("SCAN_UNIT_LEASE_SECONDS and SCAN_SWEEP_SECONDS must be at least 1.")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * SCAN_UNIT_LEASE_SECONDS,
+    # How often a worker looks for messages past the visibility timeout: a tenth of the lease.
+    "unacked_restore_interval": max(1, SCAN_UNIT_LEASE_SECONDS // 10),
+    "unacked_restore_throttle": 1,
+}
+# A broker that is down fails the enqueue within about a second instead of hanging the request.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 3)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BEAT_SCHEDULE = {"sweep-scans": {"task": "scanners.scan_sweep", "schedule": SCAN_SWEEP_SECONDS}}
+# --- end of Celery and database resilience ---
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -28,6 +28,7 @@ from django.utils import timezone
 from accounts import roles
 from compliance.events import audit_event_record
 from compliance.models import AuditVerb, Control, Framework
+from config.celery import enqueue_or_reason
 from evidence.audit_data import csv_text, in_force_during, soa_csv, soa_entries
 from evidence.integrity import IntegrityFailure, verified_copy
 from evidence.models import AuditPackage, Evidence, PackageState
@@ -285,10 +286,24 @@ def audit_package_build(*, package: AuditPackage) -> AuditPackage:
 def audit_package_request(*, actor, framework: Framework | None, start: date | None, end: date | None):
     """Queue a package. Anyone who can read the register may export it, auditors included: the
     package copies what they can already read and changes no record."""
-    from evidence.tasks import build_audit_package  # the task module imports this one
-
     if not roles.can_view(actor):
         raise PermissionDenied("Your access to ControlTrace has no role or has expired.")
     package = AuditPackage.objects.create(requested_by=actor, framework=framework, period_start=start, period_end=end)
-    transaction.on_commit(lambda: build_audit_package.delay(package.pk))
+    transaction.on_commit(lambda: audit_package_enqueue(package=package))
     return package
+
+
+def audit_package_enqueue(*, package: AuditPackage) -> bool:
+    """Send the build to a worker; if the broker cannot be reached the package fails with the reason
+    (its page shows it) rather than staying queued for ever."""
+    from evidence.tasks import build_audit_package  # the task module imports this one
+
+    reason = enqueue_or_reason(build_audit_package, package.pk)
+    if reason is None:
+        return True
+    AuditPackage.objects.filter(pk=package.pk, state=PackageState.QUEUED).update(
+        state=PackageState.FAILED,
+        error=f"The build {reason}. Ask for the package again later.",
+        finished_at=timezone.now(),
+    )
+    return False

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import botocore.exceptions
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -25,7 +26,7 @@ from scanners import automation, recording
 from scanners.aws import ClientFactory, describe_error
 from scanners.collectors import base as collectors
 from scanners.collectors.base import CollectionError
-from scanners.models import CloudAccount, Resource, RunState, ScanRun, ScanUnit, UnitState
+from scanners.models import FINISHED_STATES, CloudAccount, Resource, RunState, ScanRun, ScanUnit, UnitState
 
 logger = logging.getLogger(__name__)
 
@@ -76,16 +77,45 @@ def _units_for(run: ScanRun, regions: list[str]) -> list[ScanUnit]:
     return units
 
 
+def _lease_expired_before():
+    return timezone.now() - timedelta(seconds=settings.SCAN_UNIT_LEASE_SECONDS)
+
+
+def _plan_claim(run_id: int, now) -> bool:
+    """Take the queued run; or take over a run whose planner died before it created the units."""
+    died = Q(state=RunState.RUNNING, units_total=0, started_at__lt=_lease_expired_before())
+    claimable = ScanRun.objects.filter(Q(state=RunState.QUEUED) | died, pk=run_id)
+    return bool(claimable.update(state=RunState.RUNNING, started_at=now))
+
+
 def scan_plan(*, run_id: int, final_attempt: bool = True) -> list[int]:
     """Claim the queued run, reach the account, and create its units; returns the units left to do.
 
     A re-delivered plan task finds the run already running and returns the units nobody has claimed.
+    A planner that fails gives the run back for the retry, or on its last attempt fails it with the reason.
     """
     registries_load()
     now = timezone.now()
-    if not ScanRun.objects.filter(pk=run_id, state=RunState.QUEUED).update(state=RunState.RUNNING, started_at=now):
+    if not _plan_claim(run_id, now):
         return list(ScanUnit.objects.filter(run_id=run_id, state=UnitState.QUEUED).values_list("pk", flat=True))
-    run = ScanRun.objects.select_related("account").get(pk=run_id)
+    try:
+        return _plan_units(ScanRun.objects.select_related("account").get(pk=run_id), final_attempt)
+    except RETRYABLE as exc:
+        if not final_attempt:
+            _on_fresh_connection(
+                lambda: ScanRun.objects.filter(pk=run_id, state=RunState.RUNNING, started_at=now).update(
+                    state=RunState.QUEUED, started_at=None
+                )
+            )
+            raise
+        run_fail(run_id=run_id, reason=f"planning failed: {error_text(exc)}")
+    except Exception as exc:  # noqa: BLE001 - a run that cannot be planned fails with the reason, never silently
+        logger.exception("planning scan %s failed", run_id)
+        run_fail(run_id=run_id, reason=f"planning failed: {error_text(exc)}")
+    return []
+
+
+def _plan_units(run: ScanRun, final_attempt: bool) -> list[int]:
     account = run.account
     try:
         factory = client_factory_for(account)
@@ -93,7 +123,6 @@ def scan_plan(*, run_id: int, final_attempt: bool = True) -> list[int]:
         regions = regions_resolve(account, factory)
     except RETRYABLE as exc:
         if not final_attempt:
-            ScanRun.objects.filter(pk=run_id).update(state=RunState.QUEUED, started_at=None)
             raise
         return _plan_unreachable(run, error_text(exc))
     except Exception as exc:  # noqa: BLE001 - an account we cannot reach is a failed run, not a crash
@@ -103,12 +132,43 @@ def scan_plan(*, run_id: int, final_attempt: bool = True) -> list[int]:
     with transaction.atomic():
         units = ScanUnit.objects.bulk_create(_units_for(run, regions), ignore_conflicts=True)
         total = run.units.count()
-        ScanRun.objects.filter(pk=run_id).update(units_total=total)
+        ScanRun.objects.filter(pk=run.pk).update(units_total=total)
     if not units:
-        ScanRun.objects.filter(pk=run_id).update(
+        ScanRun.objects.filter(pk=run.pk).update(
             errors=[{"region": "", "service": "", "reason": "no service groups are installed to scan"}]
         )
     return list(run.units.filter(state=UnitState.QUEUED).values_list("pk", flat=True))
+
+
+def run_fail(*, run_id: int, reason: str) -> bool:
+    """End an unfinished run as failed, saying why; over a fresh connection if the old one died."""
+
+    def fail() -> int:
+        return (
+            ScanRun.objects.filter(pk=run_id)
+            .exclude(state__in=FINISHED_STATES)
+            .update(
+                state=RunState.FAILED,
+                finished_at=timezone.now(),
+                errors=[{"region": "", "service": "", "reason": reason}],
+            )
+        )
+
+    return bool(_on_fresh_connection(fail))
+
+
+def _on_fresh_connection(write: Callable[[], int]) -> int | None:
+    """Run a small write that must not be lost to the failure being handled: that failure may have
+    been the database connection itself (a restart, pg_terminate_backend), so a dead connection is
+    replaced first. If the database is still away, None: the lease runs out and the sweeper takes over."""
+    for attempt in range(2):
+        if not connection.in_atomic_block and connection.connection is not None and not connection.is_usable():
+            connection.close()  # the next query connects again
+        try:
+            return write()
+        except RETRYABLE:
+            logger.warning("write after a failure did not reach the database (attempt %s)", attempt + 1)
+    return None
 
 
 def _plan_unreachable(run: ScanRun, reason: str) -> list[int]:
@@ -140,12 +200,15 @@ class UnitOutcome:
     resources_seen: int = 0
 
 
+class LeaseLost(Exception):
+    """Another worker took the unit over: this one stops without completing it."""
+
+
 def scan_unit_execute(*, unit_id: int, final_attempt: bool = True) -> None:
     """Collect one service group in one region, judge, record; then finish the run if this was the last unit."""
     registries_load()
     now = timezone.now()
-    lease = now - timedelta(minutes=settings.SCAN_UNIT_LEASE_MINUTES)
-    claimable = Q(state=UnitState.QUEUED) | Q(state=UnitState.RUNNING, claimed_at__lt=lease)
+    claimable = Q(state=UnitState.QUEUED) | Q(state=UnitState.RUNNING, claimed_at__lt=_lease_expired_before())
     claimed = ScanUnit.objects.filter(claimable, pk=unit_id, run__state=RunState.RUNNING).update(
         state=UnitState.RUNNING, claimed_at=now, attempts=F("attempts") + 1
     )
@@ -153,9 +216,11 @@ def scan_unit_execute(*, unit_id: int, final_attempt: bool = True) -> None:
         unit = ScanUnit.objects.select_related("run__account").get(pk=unit_id)
         try:
             outcome = unit_collect(unit)
+        except LeaseLost:
+            return
         except RETRYABLE as exc:
             if not final_attempt:
-                ScanUnit.objects.filter(pk=unit_id, claimed_at=now).update(state=UnitState.QUEUED, claimed_at=None)
+                _unit_release(unit)
                 raise
             outcome = _unit_crashed(unit, exc)
         except Exception as exc:  # noqa: BLE001 - one broken collector must not stop the run
@@ -167,6 +232,26 @@ def scan_unit_execute(*, unit_id: int, final_attempt: bool = True) -> None:
         run_finish_if_done(run_id=run_id)
 
 
+def _unit_release(unit: ScanUnit) -> None:
+    """Give the unit back so the retry can claim it at once (else it waits for the lease to run out)."""
+    _on_fresh_connection(
+        lambda: ScanUnit.objects.filter(pk=unit.pk, state=UnitState.RUNNING, claimed_at=unit.claimed_at).update(
+            state=UnitState.QUEUED, claimed_at=None
+        )
+    )
+
+
+def _lease_renew(unit: ScanUnit) -> None:
+    """Keep the claim while the unit works: renewed after a third of the lease; lost if taken over."""
+    now = timezone.now()
+    if now - unit.claimed_at < timedelta(seconds=settings.SCAN_UNIT_LEASE_SECONDS / 3):
+        return
+    held = ScanUnit.objects.filter(pk=unit.pk, state=UnitState.RUNNING, claimed_at=unit.claimed_at)
+    if not held.update(claimed_at=now):
+        raise LeaseLost(f"{unit} was taken over by another worker")
+    unit.claimed_at = now
+
+
 def unit_collect(unit: ScanUnit) -> UnitOutcome:
     group = collectors.SERVICE_GROUPS.get(unit.service)
     if group is None:
@@ -174,6 +259,8 @@ def unit_collect(unit: ScanUnit) -> UnitOutcome:
     run, outcome, batch = unit.run, UnitOutcome(), []
     factory = client_factory_for(run.account)
     for item in group.collect(factory, unit.region):
+        if unit.claimed_at is not None:
+            _lease_renew(unit)
         if isinstance(item, CollectionError):
             _unreadable(unit, outcome, item.resource_types, item.region, item.reason)
             continue
@@ -232,6 +319,8 @@ def run_finish_if_done(*, run_id: int) -> bool:
         run = ScanRun.objects.select_for_update().select_related("account").get(pk=run_id)
         if run.state != RunState.RUNNING or run.units_done < run.units_total:
             return False
+        if not run.units_total and not run.errors:
+            return False  # still being planned
         units = list(run.units.all())
         global_services = {name for name, group in collectors.SERVICE_GROUPS.items() if group.is_global}
         recording.gone_mark(run=run, units=units, global_services=global_services)
@@ -241,6 +330,39 @@ def run_finish_if_done(*, run_id: int) -> bool:
         run.save(update_fields=["state", "errors", "finished_at"])
         automation.scan_conclude(run=run)
     return True
+
+
+@dataclass
+class Sweep:
+    """What the sweeper found: runs to plan again, units to send again, runs it finished or abandoned."""
+
+    plans: list[int] = field(default_factory=list)
+    units: list[int] = field(default_factory=list)
+    finished: list[int] = field(default_factory=list)
+    abandoned: int = 0
+
+
+def scan_sweep() -> Sweep:
+    """Find, from the database alone, the scan work that a lost message, a killed worker or a failed
+    release left behind. Sending a unit or a plan twice is safe: every step claims its work first."""
+    sweep = Sweep(abandoned=ScanRun.objects.abandon_stale())
+    expired = _lease_expired_before()
+    running = ScanRun.objects.filter(state=RunState.RUNNING)
+    never_planned = Q(state=RunState.QUEUED, created_at__lt=expired)
+    planner_died = Q(state=RunState.RUNNING, units_total=0, started_at__lt=expired)
+    sweep.plans = list(ScanRun.objects.filter(never_planned | planner_died).values_list("pk", flat=True))
+    # A unit whose worker died goes back to the queue; its late completion, if the worker was only slow, is refused.
+    dead = ScanUnit.objects.filter(run__in=running, state=UnitState.RUNNING, claimed_at__lt=expired)
+    dead_ids = list(dead.values_list("pk", flat=True))
+    ScanUnit.objects.filter(pk__in=dead_ids, claimed_at__lt=expired).update(state=UnitState.QUEUED, claimed_at=None)
+    progress = ScanUnit.objects.filter(run__in=running).filter(Q(claimed_at__gte=expired) | Q(finished_at__gte=expired))
+    stalled = running.filter(started_at__lt=expired).exclude(pk__in=progress.values("run_id"))
+    waiting = ScanUnit.objects.filter(run__in=stalled, state=UnitState.QUEUED).values_list("pk", flat=True)
+    sweep.units = sorted(set(dead_ids) | set(waiting))
+    for run_id in running.filter(units_total__gt=0, units_done__gte=F("units_total")).values_list("pk", flat=True):
+        if run_finish_if_done(run_id=run_id):
+            sweep.finished.append(run_id)
+    return sweep
 
 
 def _run_state(units: list[ScanUnit]) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
@@ -110,6 +113,18 @@ class ScanRunQuerySet(models.QuerySet):
     def active(self) -> ScanRunQuerySet:
         return self.filter(state__in=[RunState.QUEUED, RunState.RUNNING])
 
+    def abandon_stale(self) -> int:
+        """Active runs older than SCAN_RUN_TIMEOUT_HOURS fail, saying so: a run whose workers all
+        vanished must not block its account's scans for ever."""
+        hours = settings.SCAN_RUN_TIMEOUT_HOURS
+        reason = f"abandoned: not finished {hours} hours after it was queued"
+        now = timezone.now()
+        return (
+            self.active()
+            .filter(created_at__lt=now - timedelta(hours=hours))
+            .update(state=RunState.FAILED, finished_at=now, errors=[{"region": "", "service": "", "reason": reason}])
+        )
+
 
 class ScanRun(models.Model):
     account = models.ForeignKey(CloudAccount, on_delete=models.PROTECT, related_name="runs")
@@ -154,6 +169,11 @@ class UnitState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class ScanUnitQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ScanUnitQuerySet:
+        return self.filter(run__in=ScanRun.objects.visible_to(user))
+
+
 class ScanUnit(models.Model):
     """One service group in one region (global groups: once, in the home region) of one run."""
 
@@ -168,6 +188,8 @@ class ScanUnit(models.Model):
     errors = models.JSONField(default=list, blank=True)
     resources_seen = models.PositiveIntegerField(default=0)
 
+    objects = ScanUnitQuerySet.as_manager()
+
     class Meta:
         ordering = ["run", "region", "service"]
         constraints = [models.UniqueConstraint(fields=["run", "region", "service"], name="scanunit_unique")]
@@ -177,6 +199,9 @@ class ScanUnit(models.Model):
 
 
 class ResourceQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ResourceQuerySet:
+        return self.filter(account__in=CloudAccount.objects.visible_to(user))
+
     def present(self) -> ResourceQuerySet:
         return self.filter(gone_at__isnull=True)
 
@@ -216,6 +241,11 @@ class FindingStatus(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", "Not applicable"
 
 
+class FindingQuerySet(models.QuerySet):
+    def visible_to(self, user) -> FindingQuerySet:
+        return self.filter(run__in=ScanRun.objects.visible_to(user))
+
+
 class Finding(models.Model):
     """One check's result on one resource in one run. Kept for every run: the audit trail of automation."""
 
@@ -226,6 +256,8 @@ class Finding(models.Model):
     status = models.CharField(max_length=16, choices=FindingStatus.choices)
     reason = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
+
+    objects = FindingQuerySet.as_manager()
 
     class Meta:
         ordering = ["check_id", "resource_id"]

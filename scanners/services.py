@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from accounts import roles
+from config.celery import enqueue_or_reason
 from scanners.models import ALL_REGIONS, CloudAccount, RunState, ScanRun, Trigger, schedule_text
 
 SCHEDULED_TASK = "scanners.scan_scheduled"
@@ -203,27 +204,32 @@ def scan_request(*, account: CloudAccount, actor=None, trigger: str = Trigger.MA
     """Queue a scan of the account; while one is queued or running, that one is returned instead.
 
     `enqueue=False` leaves the queued run to the caller, who runs it in-process (`scan --sync`).
+    If the broker cannot be reached once committed, the run is failed with the reason (see scan_enqueue).
     """
     _require_manager(actor)
     account = CloudAccount.objects.select_for_update().get(pk=account.pk)
     if not account.enabled:
         raise ValidationError(f"The cloud account {account.name} is disabled.")
-    _abandon_stale_runs(account)
+    account.runs.abandon_stale()
     active = account.runs.active().first()
     if active is not None:
         return active
     run = ScanRun.objects.create(account=account, trigger=trigger, triggered_by=actor)
     if enqueue:
-        from scanners.tasks import scan_account  # tasks import this module
-
-        transaction.on_commit(lambda: scan_account.delay(run.pk))
+        transaction.on_commit(lambda: scan_enqueue(run=run))
     return run
 
 
-def _abandon_stale_runs(account: CloudAccount) -> None:
-    """A run whose workers all vanished must not block the account's scans for ever."""
-    cutoff = timezone.now() - timedelta(hours=settings.SCAN_RUN_TIMEOUT_HOURS)
-    reason = f"abandoned: not finished {settings.SCAN_RUN_TIMEOUT_HOURS} hours after it was queued"
-    account.runs.active().filter(created_at__lt=cutoff).update(
+def scan_enqueue(*, run: ScanRun) -> bool:
+    """Send the run to the workers. A run that could not be sent fails at once with the reason, so the
+    account's next request starts a new scan instead of being handed a run no worker will ever see."""
+    from scanners.tasks import scan_account  # tasks import this module
+
+    reason = enqueue_or_reason(scan_account, run.pk)
+    if reason is None:
+        return True
+    ScanRun.objects.filter(pk=run.pk, state=RunState.QUEUED).update(
         state=RunState.FAILED, finished_at=timezone.now(), errors=[{"region": "", "service": "", "reason": reason}]
     )
+    run.refresh_from_db(fields=["state", "finished_at", "errors"])
+    return False

@@ -47,3 +47,14 @@ def scan_scheduled(account_id: int) -> int | None:
     if account is None:
         return None
     return services.scan_request(account=account, trigger=Trigger.SCHEDULE).pk
+
+
+@shared_task(name="scanners.scan_sweep")
+def scan_sweep() -> dict:
+    """What beat calls every SCAN_SWEEP_SECONDS: re-send the plans and units that nothing will deliver again."""
+    sweep = engine.scan_sweep()
+    for run_id in sweep.plans:
+        scan_account.delay(run_id)
+    for unit_id in sweep.units:
+        scan_unit.delay(unit_id)
+    return {"plans": sweep.plans, "units": sweep.units, "finished": sweep.finished, "abandoned": sweep.abandoned}

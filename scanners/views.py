@@ -16,7 +16,7 @@ from accounts.decorators import viewer_required
 from scanners import engine
 from scanners.checks import base as checks
 from scanners.forms import FindingFilterForm
-from scanners.models import CheckStatus, CloudAccount, ScanRun
+from scanners.models import CheckStatus, CloudAccount, RunState, ScanRun
 from scanners.services import scan_request, schedule_describe
 from scanners.verdict import controls_of_checks
 
@@ -75,6 +75,9 @@ def scan_now(request: HttpRequest, account_id: int) -> HttpResponse:
         run = scan_request(account=account, actor=request.user)
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=409)
+    if run.state == RunState.FAILED:  # the broker was unreachable: the run says so, and so does the answer
+        reason = run.errors[0]["reason"] if run.errors else "unknown"
+        return HttpResponse(f"Scan {run.pk} of {account.name} {reason}. Try again later.", status=503)
     if request.htmx:
         response = TemplateResponse(request, "scanners/scan_list.html#run-progress", {"run": run})
         return trigger_client_event(response, "scansChanged")  # the runs table reloads itself

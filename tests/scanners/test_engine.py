@@ -60,7 +60,7 @@ def test_a_unit_claimed_by_a_worker_that_died_is_taken_over_after_the_lease(fake
     engine.scan_unit_execute(unit_id=unit_ids[0])
     assert ScanUnit.objects.get(pk=unit_ids[0]).attempts == 0  # still held by the other worker
 
-    settings.SCAN_UNIT_LEASE_MINUTES = -1
+    settings.SCAN_UNIT_LEASE_SECONDS = -1
     engine.scan_unit_execute(unit_id=unit_ids[0])
     unit = ScanUnit.objects.get(pk=unit_ids[0])
     assert (unit.state, unit.attempts) == (UnitState.SUCCEEDED, 1)
