@@ -15,6 +15,7 @@ from accounts import roles
 from compliance.models import (
     Control,
     Document,
+    DocumentKind,
     DocumentLink,
     Exemption,
     LinkOrigin,
@@ -272,7 +273,7 @@ DOCUMENT_EDITABLE_FIELDS = {"title", "kind", "url", "version", "owner", "approve
 
 
 @transaction.atomic
-def document_create(*, actor, title: str, kind: str, url: str = "", **fields) -> Document:
+def document_create(*, actor, title: str, kind: str = DocumentKind.POLICY, url: str = "", **fields) -> Document:
     _require(roles.can_contribute(actor), "Only CISOs and engineers can add documents.")
     unknown = set(fields) - DOCUMENT_EDITABLE_FIELDS
     if unknown:
