@@ -5,7 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts import roles
 from accounts.admin_access import ManagerAdminMixin, RoleAdminMixin
 from compliance import services
-from compliance.forms import RecordRule
+from compliance.forms import RecordRule, owner_choices
 from compliance.models import Control, ControlMapping, Document, DocumentLink, Exemption, Framework, Ticket, TicketLink
 
 
@@ -33,6 +33,12 @@ class TicketLinkInline(RoleAdminMixin, admin.TabularInline):
 class RecordAdminForm(RecordRule, forms.ModelForm):
     """The admin asks the record's rule like every other path. Judged against the stored record: a history
     revert's form starts from the old version, whose owner may no longer be allowed to own."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if owner := self.fields.get("owner"):
+            owner.queryset = owner_choices(self.instance.owner_id)
+            owner.error_messages["invalid_choice"] = roles.OWNER_REFUSED
 
     def rule_changes(self, cleaned: dict) -> tuple:
         if self.instance.pk is None:

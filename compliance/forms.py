@@ -30,6 +30,12 @@ class DistinctIds:
         super().__init__(*args, **kwargs)
 
 
+def owner_choices(current_id: int | None):
+    """Who a record can be given to: the people who can own, and the owner already in place."""
+    owners = roles.eligible_owners()
+    return owners if current_id is None else owners | get_user_model().objects.filter(pk=current_id)
+
+
 class OwnerField(forms.ModelChoiceField):
     """The people who can own (roles.eligible_owners), and the owner already in place; anyone else is refused
     with the rule's own message."""
@@ -41,8 +47,7 @@ class OwnerField(forms.ModelChoiceField):
 
     def offer(self, current_id: int | None) -> None:
         """Set the choices when the form is made: who may own changes with time (access expires)."""
-        owners = roles.eligible_owners()
-        self.queryset = owners if current_id is None else owners | get_user_model().objects.filter(pk=current_id)
+        self.queryset = owner_choices(current_id)
 
     def label_from_instance(self, user) -> str:
         return user.get_full_name() or user.username

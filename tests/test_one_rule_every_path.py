@@ -299,3 +299,20 @@ def test_the_same_bad_change_is_refused_the_same_way_on_every_path(change, path,
 def test_every_path_is_exercised_by_some_change():
     exercised = {(path.record, path.name) for _, path in (case.values for case in CASES)}
     assert exercised == {(path.record, path.name) for path in WRITE_PATHS}
+
+
+def test_reverting_to_a_version_whose_owner_has_left_is_refused_in_the_admin(client, people, control):
+    """A history revert's form starts from the old version: the rule judges it against the record as stored."""
+    ciso, left = people["ciso"], people["expired"]
+    Control.objects.filter(pk=control.pk).update(owner=left)  # when `left` still had access
+    control.refresh_from_db()
+    control._history_user = ciso
+    control.save()
+    version = control.history.latest()
+    services.control_update(control=control, actor=ciso, owner=None)
+    client.force_login(ciso)
+    data = _form_data(version.instance, RECORD_FIELDS, {})
+    response = client.post(f"/admin/compliance/control/{control.pk}/history/{version.history_id}/", data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"owner": [roles.OWNER_REFUSED]}
+    assert Control.objects.get(pk=control.pk).owner is None
