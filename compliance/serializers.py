@@ -79,6 +79,11 @@ class UsernameField(serializers.SlugRelatedField):
             kwargs.setdefault("queryset", get_user_model().objects.filter(is_active=True))
         super().__init__(**kwargs)
 
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:  # PostgreSQL refuses NUL outright; no username has one
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\x00"))
+        return super().to_internal_value(data)
+
 
 class FrameworkSerializer(serializers.ModelSerializer):
     class Meta:

@@ -316,3 +316,8 @@ def test_reverting_to_a_version_whose_owner_has_left_is_refused_in_the_admin(cli
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {"owner": [roles.OWNER_REFUSED]}
     assert Control.objects.get(pk=control.pk).owner is None
+
+
+def test_an_owner_name_with_a_nul_byte_is_an_unknown_person_not_a_server_error(people):
+    response = token_client(people["ciso"]).post("/api/documents/", {"title": "Policy", "owner": "ci\x00so"})
+    assert response.status_code == 400 and "owner" in response.json()
