@@ -26,6 +26,7 @@ from accounts.models import Role
 from compliance import services
 from compliance.models import (
     APPLICABLE_STATUS,
+    EXCLUDED_STATUS,
     NEEDS_JUSTIFICATION,
     Control,
     ControlStatus,
@@ -321,3 +322,15 @@ def test_reverting_to_a_version_whose_owner_has_left_is_refused_in_the_admin(cli
 def test_an_owner_name_with_a_nul_byte_is_an_unknown_person_not_a_server_error(people):
     response = token_client(people["ciso"]).post("/api/documents/", {"title": "Policy", "owner": "ci\x00so"})
     assert response.status_code == 400 and "owner" in response.json()
+
+
+def test_the_bulk_page_says_which_rule_kept_a_control_as_it_was(client, ciso, control):
+    excluded = Control.objects.get(framework=control.framework, ref="A.5.1")
+    services.control_update(
+        control=excluded, actor=ciso, applicable=False, justification="Group policy", status="not_applicable"
+    )
+    client.force_login(ciso)
+    data = {"control": [excluded.pk, control.pk], "set_status": "implemented"}
+    response = client.post("/controls/bulk/", data, HTTP_HX_REQUEST="true")
+    assert response.context_data["message"] == f"Updated 1 control. 1 skipped. {EXCLUDED_STATUS}"
+    assert Control.objects.get(pk=excluded.pk).status == ControlStatus.NOT_APPLICABLE
