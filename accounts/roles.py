@@ -37,7 +37,10 @@ def role_of(user: User | None) -> Role | None:
     if user.is_superuser:
         role: Role | None = Role.CISO
     else:
-        membership = Membership.objects.filter(user=user).first()
+        try:
+            membership = user.membership  # no query when loaded with select_related("membership")
+        except Membership.DoesNotExist:
+            membership = None
         role = Role(membership.role) if membership and not membership.expired else None
     user._controltrace_role = role
     return role

@@ -183,7 +183,7 @@ class _Lookup:
         }
         username = get_user_model().USERNAME_FIELD
         names = {c["owner"].strip() for c in cells} - {""}
-        users = get_user_model().objects.filter(**{f"{username}__in": names})
+        users = get_user_model().objects.filter(**{f"{username}__in": names}).select_related("membership")
         self.users = {user.get_username(): user for user in users}
 
         tokens = {token for c in cells for token in list_items(c["documents"])}

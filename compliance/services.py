@@ -127,7 +127,7 @@ def _refusals(controls: Sequence[Control], fields: set[str]) -> dict[int, dict[s
     queries and one role look-up per new owner: the bulk writers ask the same rule as one-by-one edits."""
     stored = Control.objects.in_bulk([control.pk for control in controls])
     owner_ids = {control.owner_id for control in controls} if "owner" in fields else set()
-    owners = get_user_model().objects.in_bulk(owner_ids - {None})
+    owners = get_user_model().objects.select_related("membership").in_bulk(owner_ids - {None})
     refusals = {}
     for control in controls:
         before = stored[control.pk]
