@@ -16,6 +16,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Membership, Role
 
@@ -35,7 +38,10 @@ def role_of(user: User | None) -> Role | None:
     if user.is_superuser:
         role: Role | None = Role.CISO
     else:
-        membership = Membership.objects.filter(user=user).first()
+        try:
+            membership = user.membership  # no query when loaded with select_related("membership")
+        except Membership.DoesNotExist:
+            membership = None
         role = Role(membership.role) if membership and not membership.expired else None
     user._controltrace_role = role
     return role
@@ -53,6 +59,30 @@ def can_contribute(user: User | None) -> bool:
 def can_manage(user: User | None) -> bool:
     """Bulk changes, imports, exemption approval, cloud accounts and scans."""
     return role_of(user) == Role.CISO
+
+
+OWNER_ROLES = (Role.CISO, Role.ENGINEER)
+OWNER_REFUSED = "An owner must be a CISO or an engineer whose access is current."
+
+
+def can_own(user: User | None) -> bool:
+    """Who may own a control or a document: someone who can do the work, today."""
+    return role_of(user) in OWNER_ROLES
+
+
+def owner_refusal(user: User | None, *, current_id: int | None = None) -> str | None:
+    """Why `user` cannot be made an owner, or None. Nobody is allowed, and so is the owner already in place,
+    so that a record whose owner has left can still be edited until someone is assigned."""
+    if user is None or user.pk == current_id or can_own(user):
+        return None
+    return OWNER_REFUSED
+
+
+def eligible_owners() -> QuerySet:
+    """The people `can_own` accepts, as a queryset: the choices every form offers and the bulk paths check."""
+    current = Q(membership__expires_at__isnull=True) | Q(membership__expires_at__gt=timezone.now())
+    members = Q(membership__role__in=OWNER_ROLES) & current
+    return get_user_model().objects.filter(members | Q(is_superuser=True), is_active=True).order_by("username")
 
 
 def can_edit_control(user: User | None, control) -> bool:

@@ -6,6 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts import roles
 from accounts.admin_access import ManagerAdminMixin, RoleAdminMixin
 from compliance import services
+from compliance.forms import RecordRule, owner_choices
 from compliance.models import (
     Control,
     ControlMapping,
@@ -40,8 +41,26 @@ class TicketLinkInline(RoleAdminMixin, admin.TabularInline):
     allow_delete = True
 
 
+class RecordAdminForm(RecordRule, forms.ModelForm):
+    """The admin asks the record's rule like every other path. Judged against the stored record: a history
+    revert's form starts from the old version, whose owner may no longer be allowed to own."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if owner := self.fields.get("owner"):
+            owner.queryset = owner_choices(self.instance.owner_id)
+            owner.error_messages["invalid_choice"] = roles.OWNER_REFUSED
+
+    def rule_changes(self, cleaned: dict) -> tuple:
+        if self.instance.pk is None:
+            return super().rule_changes(cleaned)
+        stored = type(self.instance).objects.get(pk=self.instance.pk)
+        return stored, {name: value for name, value in cleaned.items() if value != getattr(stored, name, value)}
+
+
 @admin.register(Control)
 class ControlAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+    form = RecordAdminForm
     list_display = ["ref", "title", "framework", "group", "applicable", "status", "owner", "next_review"]
     list_filter = ["framework", "status", "applicable", "group"]
     search_fields = ["ref", "title"]
@@ -84,6 +103,7 @@ class ControlMappingAdmin(ManagerAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(RoleAdminMixin, SimpleHistoryAdmin):
+    form = RecordAdminForm
     list_display = ["title", "kind", "version", "owner", "approved_at", "next_review"]
     list_filter = ["kind"]
     search_fields = ["title"]

@@ -6,11 +6,12 @@ Nothing here deletes a register record: links are removed (their history keeps w
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC
 
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
@@ -23,7 +24,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from accounts import roles
-from compliance import services
+from compliance import services, state
 from compliance.models import (
     AutomatedStatus,
     Control,
@@ -54,6 +55,15 @@ from compliance.serializers import (
 )
 
 READ = ["get", "head", "options"]
+
+
+@contextmanager
+def refused_as_bad_request():
+    """A service's ValidationError (the record's rule) answered as DRF answers its own: 400, messages per field."""
+    try:
+        yield
+    except ValidationError as refusal:
+        raise serializers.ValidationError(serializers.as_serializer_error(refusal)) from refusal
 
 
 class ApiPagination(PageNumberPagination):
@@ -130,7 +140,7 @@ class ControlFilter(django_filters.FilterSet):
         fields = ["framework", "ref", "group", "status", "applicable", "owner", "automated_status"]
 
     def filter_evidence_stale(self, qs, name, value):
-        stale = Q(state__evidence_fresh_until__lte=timezone.now())
+        stale = state.evidence_filter(state.STALE)
         return qs.filter(stale) if value else qs.exclude(stale)
 
 
@@ -159,7 +169,8 @@ class ControlViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
             raise PermissionDenied("You can only change controls you own.")  # said before any validation error
         changes = ControlUpdateSerializer(data=request.data, context={"control": control})
         changes.is_valid(raise_exception=True)
-        services.control_update(control=control, actor=request.user, **changes.validated_data)
+        with refused_as_bad_request():
+            services.control_update(control=control, actor=request.user, **changes.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=control.pk)).data)
 
 
@@ -237,6 +248,16 @@ class DocumentViewSet(RegisterRecordViewSet):
     input_serializer_class = DocumentInputSerializer
     filterset_class = DocumentFilter
     ordering_fields = ["title", "kind", "next_review", "created_at"]
+
+    def perform_create(self, serializer):
+        with refused_as_bad_request():
+            serializer.instance = services.document_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        with refused_as_bad_request():
+            serializer.instance = services.document_update(
+                document=serializer.instance, actor=self.request.user, **serializer.validated_data
+            )
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -358,7 +379,7 @@ class ExemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         proposal = ExemptionProposalSerializer(data=request.data)
         proposal.is_valid(raise_exception=True)
         data = proposal.validated_data
-        try:
+        with refused_as_bad_request():
             exemption = services.exemption_propose(
                 controls=data["control"],
                 title=data["title"],
@@ -368,8 +389,6 @@ class ExemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
                 replaces=data.get("replaces"),
                 actor=request.user,
             )
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
         return Response(self._shown(exemption), status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])

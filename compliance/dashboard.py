@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -21,9 +21,9 @@ from django.utils.html import format_html_join
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import viewer_required
+from compliance import state
 from compliance.models import (
     CLOSED_TICKET_STATES,
-    AutomatedStatus,
     Control,
     ControlStatus,
     DailySnapshot,
@@ -36,33 +36,12 @@ from compliance.models import (
 TREND_DAYS = 90
 EXPIRY_WINDOW_DAYS = 30
 LIST_LIMIT = 10
-AUTOMATED = [AutomatedStatus.PASSING, AutomatedStatus.FAILING, AutomatedStatus.ERROR]
-
-
-def _control_counts(now: datetime) -> dict[str, Count]:
-    """The conditional counts, over controls, that the dashboard and the daily snapshot share.
-
-    Evidence is judged on applicable controls only (a control out of scope needs none); the links
-    therefore carry `applicable=yes` so the register shows the same controls.
-    """
-    applicable = Q(applicable=True)
-    no_evidence = Q(state__isnull=True) | Q(state__evidence_count=0)
-    stale = Q(state__evidence_count__gt=0, state__evidence_fresh_until__lte=now)
-    active_exemption = Exemption.objects.active(now).filter(controls=OuterRef("pk"))
-    return {
-        "total": Count("pk"),
-        "applicable_count": Count("pk", filter=applicable),  # not `applicable`: it would shadow the field
-        **{status: Count("pk", filter=Q(status=status)) for status in ControlStatus.values},
-        **{status: Count("pk", filter=Q(state__automated_status=status)) for status in AUTOMATED},
-        "evidence_missing": Count("pk", filter=applicable & no_evidence),
-        "evidence_stale": Count("pk", filter=applicable & stale),
-        "exempted": Count("pk", filter=Exists(active_exemption)),
-    }
+AUTOMATED = state.AUTOMATED_COUNTED
 
 
 def counts_by_theme(now: datetime) -> list[dict]:
     """One row per (framework, group) with every count; one query."""
-    return list(Control.objects.values("framework_id", "group").annotate(**_control_counts(now)).order_by())
+    return list(Control.objects.values("framework_id", "group").annotate(**state.control_counts(now)).order_by())
 
 
 def counts_by_framework(rows: list[dict]) -> dict[int, dict[str, int]]:

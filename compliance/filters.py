@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet
 
-from accounts.models import Role
+from accounts import roles
 from compliance import state
 from compliance.models import (
     AutomatedStatus,
@@ -27,16 +26,6 @@ EXEMPTION_CHOICES = [("active", "Covered by an active exemption"), ("none", "No 
 
 def search_input(placeholder: str) -> forms.TextInput:
     return forms.TextInput(attrs={"type": "search", "placeholder": placeholder, "autocomplete": "off"})
-
-
-def people_who_can_own():
-    """CISOs and engineers: the people a control, or a document, can be assigned to."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(membership__role__in=[Role.CISO, Role.ENGINEER]) | Q(is_superuser=True))
-        .order_by("username")
-    )
 
 
 def group_choices() -> list[tuple[str, list[tuple[str, str]]]]:
@@ -105,7 +94,7 @@ class ControlFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["group"].extra["choices"] = group_choices()
         owners = [("me", "Me"), ("nobody", "Nobody")]
-        owners += [(user.username, user.get_full_name() or user.username) for user in people_who_can_own()]
+        owners += [(user.username, user.get_full_name() or user.username) for user in roles.eligible_owners()]
         self.filters["owner"].extra["choices"] = owners
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

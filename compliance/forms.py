@@ -6,11 +6,12 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts import roles
 from compliance import services
-from compliance.filters import people_who_can_own
 from compliance.models import Control, ControlStatus, Document, DocumentKind, Framework, validate_http_url
 from compliance.ticket_refs import TicketReferenceError, parse_ticket_reference
 
@@ -29,16 +30,53 @@ class DistinctIds:
         super().__init__(*args, **kwargs)
 
 
+def owner_choices(current_id: int | None):
+    """Who a record can be given to: the people who can own, and the owner already in place."""
+    owners = roles.eligible_owners()
+    return owners if current_id is None else owners | get_user_model().objects.filter(pk=current_id)
+
+
 class OwnerField(forms.ModelChoiceField):
+    """The people who can own (roles.eligible_owners), and the owner already in place; anyone else is refused
+    with the rule's own message."""
+
+    default_error_messages = {"invalid_choice": roles.OWNER_REFUSED}
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=None, required=False, empty_label="Nobody", **kwargs)
+
+    def offer(self, current_id: int | None) -> None:
+        """Set the choices when the form is made: who may own changes with time (access expires)."""
+        self.queryset = owner_choices(current_id)
+
     def label_from_instance(self, user) -> str:
         return user.get_full_name() or user.username
 
 
-class ControlRecordForm(DistinctIds, forms.ModelForm):
+class RecordRule:
+    """For model forms of a register record: the record's own rule (`clean_record`) judges the fields the person
+    changed, and its messages land on those fields. The page, the htmx endpoint and the admin use it."""
+
+    def clean(self):
+        cleaned = super().clean()
+        record, changes = self.rule_changes(cleaned)
+        try:
+            record.clean_record(**changes)
+        except ValidationError as refusal:
+            for name, messages in refusal.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        return cleaned
+
+    def rule_changes(self, cleaned: dict) -> tuple:
+        """The record as stored and the changes the form makes to it."""
+        return self.instance, {name: cleaned[name] for name in self.changed_data if name in cleaned}
+
+
+class ControlRecordForm(DistinctIds, RecordRule, forms.ModelForm):
     """The organisation's record of a control: Statement of Applicability, status, owner, review."""
 
     id_prefix = "record"
-    owner = OwnerField(queryset=None, required=False, empty_label="Nobody")
+    owner = OwnerField()
 
     class Meta:
         model = Control
@@ -53,7 +91,7 @@ class ControlRecordForm(DistinctIds, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = people_who_can_own()
+        self.fields["owner"].offer(self.instance.owner_id)
 
     def clean_next_review(self) -> date | None:
         value = self.cleaned_data["next_review"]
@@ -61,18 +99,6 @@ class ControlRecordForm(DistinctIds, forms.ModelForm):
         if value and "next_review" in self.changed_data and value < timezone.localdate():
             raise ValidationError("The next review must be today or later.")
         return value
-
-    def clean(self):
-        cleaned = super().clean()
-        applicable, status = cleaned.get("applicable"), cleaned.get("status")
-        if applicable is False:
-            if not (cleaned.get("justification") or "").strip():
-                self.add_error("justification", "Excluding a control from the SoA needs a justification.")
-            if status and status != ControlStatus.NOT_APPLICABLE:
-                self.add_error("status", "A control excluded from the SoA has the status “Not applicable”.")
-        elif status == ControlStatus.NOT_APPLICABLE:
-            self.add_error("status", "To mark it not applicable, untick “Applicable” and give the justification.")
-        return cleaned
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.changed_data}
@@ -129,8 +155,8 @@ class TicketForm(TicketLinkForm):
     state = forms.CharField(max_length=40, required=False, label="State (optional)", help_text="open, closed…")
 
 
-class DocumentForm(forms.ModelForm):
-    owner = OwnerField(queryset=None, required=False, empty_label="Nobody")
+class DocumentForm(RecordRule, forms.ModelForm):
+    owner = OwnerField()
     url = forms.URLField(
         max_length=500, required=False, label="URL", assume_scheme="https", validators=[validate_http_url]
     )
@@ -143,7 +169,7 @@ class DocumentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = people_who_can_own()
+        self.fields["owner"].offer(self.instance.owner_id)
 
 
 class ExemptionForm(DistinctIds, forms.Form):
@@ -232,7 +258,9 @@ NO_CHANGE, NOBODY = "", "nobody"
 
 class BulkChangeForm(forms.Form):
     control = ControlIdsField()
-    set_owner = forms.ChoiceField(required=False, label="Set owner")
+    set_owner = forms.ChoiceField(
+        required=False, label="Set owner", error_messages={"invalid_choice": roles.OWNER_REFUSED}
+    )
     set_status = forms.ChoiceField(
         required=False,
         label="Set status",
@@ -241,7 +269,7 @@ class BulkChangeForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.owners = {str(user.pk): user for user in people_who_can_own()}
+        self.owners = {str(user.pk): user for user in roles.eligible_owners()}
         owner_choices = [(pk, user.get_full_name() or user.username) for pk, user in self.owners.items()]
         self.fields["set_owner"].choices = [(NO_CHANGE, "Keep"), (NOBODY, "Nobody")] + owner_choices
 

@@ -42,6 +42,15 @@ class ControlStatus(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", "Not applicable"
 
 
+SOA_FIELDS = ("applicable", "justification", "status")
+NEEDS_JUSTIFICATION = "Excluding a control from the Statement of Applicability needs a justification."
+EXCLUDED_STATUS = "A control excluded from the Statement of Applicability has the status “Not applicable”."
+APPLICABLE_STATUS = (
+    "Only a control excluded from the Statement of Applicability is “Not applicable”: "
+    "exclude it and give the justification."
+)
+
+
 class ControlQuerySet(models.QuerySet):
     def visible_to(self, user) -> ControlQuerySet:
         return self if roles.can_view(user) else self.none()
@@ -98,6 +107,39 @@ class Control(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("control-detail", args=[self.framework.slug, self.ref])
+
+    def statement_errors(self, **values) -> dict[str, str]:
+        """The Statement of Applicability rule, per field, for the control with these values (its own for the
+        others): ISO/IEC 27001 6.1.3 d) justifies every exclusion, and "not applicable" means excluded."""
+        applicable, justification, status = (values.get(name, getattr(self, name)) for name in SOA_FIELDS)
+        errors = {}
+        if not applicable:
+            if not (justification or "").strip():
+                errors["justification"] = NEEDS_JUSTIFICATION
+            if status != ControlStatus.NOT_APPLICABLE:
+                errors["status"] = EXCLUDED_STATUS
+        elif status == ControlStatus.NOT_APPLICABLE:
+            errors["status"] = APPLICABLE_STATUS
+        return errors
+
+    def record_errors(self, **changes) -> dict[str, str]:
+        """What is wrong with making these changes to the record, per field; empty when they may be made.
+
+        A change that touches the Statement of Applicability must leave it consistent; a new owner must be
+        someone who can own (roles.can_own). Values left out keep the control's own, and a record that is
+        already inconsistent does not block a change to its notes or owner.
+        """
+        errors = {}
+        if any(name in changes for name in SOA_FIELDS):
+            errors.update(self.statement_errors(**{name: changes[name] for name in SOA_FIELDS if name in changes}))
+        if "owner" in changes and (refusal := roles.owner_refusal(changes["owner"], current_id=self.owner_id)):
+            errors["owner"] = refusal
+        return errors
+
+    def clean_record(self, **changes) -> None:
+        """record_errors() as a ValidationError with a message per field, for forms, the API and services."""
+        if errors := self.record_errors(**changes):
+            raise ValidationError(errors)
 
     @property
     def tag(self) -> str:
@@ -216,6 +258,11 @@ class Document(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("document-detail", args=[self.pk])
+
+    def clean_record(self, **changes) -> None:
+        """The document's rule for every write path: its owner must be someone who can own (roles.can_own)."""
+        if "owner" in changes and (refusal := roles.owner_refusal(changes["owner"], current_id=self.owner_id)):
+            raise ValidationError({"owner": refusal})
 
 
 class DocumentLink(LinkRecord):

@@ -29,6 +29,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import Role
+from compliance import state as derived
 from compliance.models import AutomatedStatus, Control, ControlState, Exemption, NoticeKind, OwnerNotice
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ def pending_events(now: datetime) -> list[Event]:
     for state in states.filter(automated_status=AutomatedStatus.FAILING):
         line = f"{_control_line(state.control)}: {state.checks_failed} check(s) failing"
         events += [Event(NoticeKind.CONTROL_FAILING, who, line, state.control) for who in _told(state, cisos, now)]
-    for state in states.filter(evidence_fresh_until__lte=now):
+    for state in states.filter(derived.evidence_filter(derived.STALE, now, path="")):
         line = f"{_control_line(state.control)}: evidence valid until {state.evidence_fresh_until:%Y-%m-%d}"
         events += [Event(NoticeKind.EVIDENCE_STALE, who, line, state.control) for who in _told(state, cisos, now)]
     controls = Control.objects.select_related("framework", "owner__membership")
@@ -108,7 +109,7 @@ def pending_events(now: datetime) -> list[Event]:
 def _close_ended(now: datetime) -> None:
     """A control that is no longer failing (or stale) may be told about again when it next is."""
     failing = ControlState.objects.filter(automated_status=AutomatedStatus.FAILING).values("control_id")
-    stale = ControlState.objects.filter(evidence_fresh_until__lte=now).values("control_id")
+    stale = ControlState.objects.filter(derived.evidence_filter(derived.STALE, now, path="")).values("control_id")
     open_notices = OwnerNotice.objects.filter(closed_at__isnull=True)
     open_notices.filter(kind=NoticeKind.CONTROL_FAILING).exclude(control_id__in=failing).update(closed_at=now)
     open_notices.filter(kind=NoticeKind.EVIDENCE_STALE).exclude(control_id__in=stale).update(closed_at=now)

@@ -183,8 +183,8 @@ class _Lookup:
         }
         username = get_user_model().USERNAME_FIELD
         names = {c["owner"].strip() for c in cells} - {""}
-        users = get_user_model().objects.filter(**{f"{username}__in": names})
-        self.users = dict(users.values_list(username, "pk"))
+        users = get_user_model().objects.filter(**{f"{username}__in": names}).select_related("membership")
+        self.users = {user.get_username(): user for user in users}
 
         tokens = {token for c in cells for token in list_items(c["documents"])}
         self.documents: dict[str, set[int]] = defaultdict(set)
@@ -239,22 +239,30 @@ class _Planner:
         before = len(self.errors)
         applicable = self._word(row, "applicable", APPLICABLE_WORDS, "yes or no")
         status = self._word(row, "status", STATUS_WORDS, STATUS_LIST)
-        owner_id = self._owner(row)
+        owner = self._owner(row)
         documents = [self._document(row, token) for token in list_items(row.cells["documents"])]
         tickets = [self._ticket(row, token) for token in list_items(row.cells["tickets"])]
         if len(self.errors) > before:
             return
-        wanted = {"applicable": applicable, "status": status, "owner_id": owner_id}
+        wanted = {"applicable": applicable, "status": status}
         changed = {name: value for name, value in wanted.items() if getattr(control, name) != value}
+        if (owner.pk if owner else None) != control.owner_id:
+            changed["owner"] = owner
         justification = row.cells["justification"]
         # Line ends inside a cell carry no meaning, and XLSX cannot keep a CR: a CRLF -> LF alone is no change.
         if _lines(justification) != _lines(control.justification):
             changed["justification"] = justification
+        # The rule every write path asks; its messages name the columns, which are the record's fields.
+        refusal = control.record_errors(**changed)
+        for column, message in refusal.items():
+            self.error(row, column, message)
+        if refusal:
+            return
         if changed:
             for name, value in changed.items():
                 setattr(control, name, value)
             self.plan.changed_controls.append(control)
-            self.plan.changed_fields.update(name.removesuffix("_id") for name in changed)
+            self.plan.changed_fields.update(changed)
         self._diff_links(DocumentLink, control, documents)
         self._diff_links(TicketLink, control, tickets)
 
@@ -290,7 +298,7 @@ class _Planner:
             return None
         return words[text.lower()]
 
-    def _owner(self, row: Row) -> int | None:
+    def _owner(self, row: Row):
         name = row.cells["owner"].strip()
         if name and name not in self.lookup.users:
             self.error(row, "owner", f"no user named '{name}'")

@@ -15,9 +15,8 @@ One row per control, columns in this order, cells the same in CSV and XLSX:
 - evidence count, exemptions (titles of active exemptions): to read; import ignores them.
 In these list cells `\\;` is a semicolon inside an item and `\\\\` a backslash (a title like `Runbook; v2`).
 The documents and tickets cells hold a control's whole set of links: import removes a link missing from the cell.
-Controls absent from the file are left alone. A cell that a spreadsheet would run as a formula (it starts with
-= + - @, a tab or a carriage return, possibly after quotes) is written with one more leading `'`, and import
-removes exactly that quote, so export -> import -> export gives the same bytes.
+Controls absent from the file are left alone. Cells are written by config/spreadsheets.py (formula-looking text
+gets one more leading `'`, which import removes again; control characters are dropped from XLSX only).
 CSV is UTF-8 (a BOM is accepted), comma-separated, quoted only where needed, with CRLF line ends (RFC 4180).
 """
 
@@ -48,6 +47,7 @@ from compliance.register_import import (
     plan_import,
     ticket_identity,
 )
+from config import spreadsheets
 
 __all__ = [
     "COLUMNS",
@@ -74,7 +74,7 @@ COLUMNS = [
     "evidence count",
     "exemptions",
 ]
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+COLUMN_WIDTHS = [16, 10, 40, 11, 50, 15, 14, 50, 40, 10, 30]
 MAX_ROWS = 5000  # far above any catalog; stops a crafted file from making us build millions of rows
 XLSX_MAX_UNPACKED_RATIO = 20  # an XLSX may unpack to this many times the upload limit, no more (zip bombs)
 SIGNATURES = [
@@ -132,47 +132,16 @@ def register_rows(framework: str | None = None) -> list[dict[str, str]]:
     return rows
 
 
-def neutralise(value: str) -> str:
-    """Keep spreadsheets from running a cell as a formula (CSV/formula injection)."""
-    return "'" + value if value.lstrip("'")[:1] in FORMULA_TRIGGERS else value
-
-
-def restore(value: str) -> str:
-    """The exact inverse of neutralise(): one quote comes off, and only where neutralise() added one."""
-    return value[1:] if value.startswith("'") and value.lstrip("'")[:1] in FORMULA_TRIGGERS else value
-
-
 def export_csv(rows: list[dict[str, str]], stream: TextIO) -> None:
     """Open a file for this with newline="" and encoding="utf-8": the writer chooses the line ends."""
-    writer = csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow([neutralise(row[column]) for column in COLUMNS])
+    spreadsheets.write_csv(stream, COLUMNS, ([row[column] for column in COLUMNS] for row in rows))
 
 
 def export_xlsx(rows: list[dict[str, str]], path: str | Path | BinaryIO) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Register")
-    sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJK", [16, 10, 40, 11, 50, 15, 14, 50, 40, 10, 30], strict=True):
-        sheet.column_dimensions[letter].width = width
-    header = []
-    for column in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=column)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        # XML cannot hold most control characters: they are dropped from the workbook (CSV keeps them).
-        cells: list[object] = [ILLEGAL_CHARACTERS_RE.sub("", neutralise(row[column])) for column in COLUMNS]
-        cells[COLUMNS.index("evidence count")] = int(row["evidence count"])
-        sheet.append(cells)
-    workbook.save(path)
+    """As the CSV, except that control characters XML cannot hold are dropped, and the evidence count is a number."""
+    count = COLUMNS.index("evidence count")
+    cells = ([int(row[c]) if i == count else row[c] for i, c in enumerate(COLUMNS)] for row in rows)
+    spreadsheets.write_xlsx(path, sheet="Register", header=COLUMNS, rows=cells, widths=COLUMN_WIDTHS)
 
 
 # Reading a file
@@ -299,7 +268,7 @@ def _rows_from_table(table: list[list[str]], *, pad_short_rows: bool, formulas=f
         cells = cells + [""] * (len(header) - len(cells))
         for index in sorted(i for r, i in formulas if r == number):
             errors.append(RegisterError(number, header[index], "holds a formula; type the value instead"))
-        rows.append(Row(number, {name: restore(cells[index]) for index, name in enumerate(header)}))
+        rows.append(Row(number, {name: spreadsheets.restore(cells[index]) for index, name in enumerate(header)}))
     if errors:
         raise RegisterInvalid(errors)
     if not rows:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -16,8 +17,8 @@ from compliance.events import audit_event_record
 from compliance.models import (
     AuditVerb,
     Control,
-    ControlStatus,
     Document,
+    DocumentKind,
     DocumentLink,
     Exemption,
     ExemptionState,
@@ -85,10 +86,12 @@ BULK_BATCH_SIZE = 1000
 
 @transaction.atomic
 def control_update(*, control: Control, actor, **changes) -> Control:
+    """Change the organisation's record of one control; ValidationError (per field) when the record's rule refuses."""
     _require(roles.can_edit_control(actor, control), "You can only change controls you own.")
     unknown = set(changes) - CONTROL_EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
+    control.clean_record(**changes)
     for name, value in changes.items():
         setattr(control, name, value)
     control._history_user = actor
@@ -109,6 +112,8 @@ def controls_bulk_update(*, controls: Sequence[Control], fields: Iterable[str], 
         raise ValueError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
     if not controls or not fields:
         return
+    if refusals := _refusals(controls, fields):
+        raise ValidationError(next(iter(refusals.values())))
     now = timezone.now()
     for control in controls:
         control.updated_at = now
@@ -120,6 +125,27 @@ def controls_bulk_update(*, controls: Sequence[Control], fields: Iterable[str], 
         default_user=actor,
         default_change_reason=reason,
     )
+
+
+def _refusals(controls: Sequence[Control], fields: set[str]) -> dict[int, dict[str, str]]:
+    """Control.record_errors for each control whose in-memory values differ from the stored ones, in two
+    queries and one role look-up per new owner: the bulk writers ask the same rule as one-by-one edits."""
+    stored = Control.objects.in_bulk([control.pk for control in controls])
+    owner_ids = {control.owner_id for control in controls} if "owner" in fields else set()
+    owners = get_user_model().objects.select_related("membership").in_bulk(owner_ids - {None})
+    refusals = {}
+    for control in controls:
+        before = stored[control.pk]
+        changes = {
+            name: getattr(control, name)
+            for name in fields - {"owner"}
+            if getattr(control, name) != getattr(before, name)
+        }
+        if "owner" in fields and control.owner_id != before.owner_id:
+            changes["owner"] = owners.get(control.owner_id)
+        if errors := before.record_errors(**changes):
+            refusals[control.pk] = errors
+    return refusals
 
 
 @transaction.atomic
@@ -308,43 +334,75 @@ def exemption_revoke(*, exemption: Exemption, actor) -> Exemption:
 class BulkResult:
     updated: int  # controls that changed (one history record each)
     unchanged: int  # already had these values
-    refused: int  # the actor may not edit them, or the change does not apply (excluded from the SoA)
+    refused: int  # the actor may not edit them, or the record's rule refuses the change (reasons below)
+    reasons: tuple[str, ...] = ()  # the rule's messages for the controls it refused, each once
 
 
 BULK_FIELDS = {"owner", "status"}
 
 
+def _holds(control: Control, name: str, value) -> bool:
+    if name == "owner":  # by id: the owners are not loaded
+        return control.owner_id == (value.pk if value else None)
+    return getattr(control, name) == value
+
+
 @transaction.atomic
 def control_bulk_update(*, control_ids: Iterable[int], actor, **changes) -> BulkResult:
-    """Set owner and/or status on many controls in one UPDATE, with one history record per changed control."""
+    """Set owner and/or status on many controls in one UPDATE, with one history record per changed control.
+
+    Each control is judged by the same rule as a one-by-one edit (Control.record_errors): those it refuses
+    are left alone and counted, so excluded controls keep "not applicable" when the others are set implemented.
+    """
     _require(roles.can_manage(actor), "Only the CISO can change many controls at once.")
     unknown = set(changes) - BULK_FIELDS
     if unknown or not changes:
         raise ValueError(f"Bulk changes are limited to {', '.join(sorted(BULK_FIELDS))}.")
-    if changes.get("status") == ControlStatus.NOT_APPLICABLE:
-        raise ValueError("Excluding a control from the SoA needs a justification per control; do it on its page.")
     requested = set(control_ids)
     editable = list(Control.objects.editable_by(actor).filter(pk__in=requested).select_for_update().order_by("pk"))
-    changed, unchanged, inapplicable = [], 0, 0
+    changed, unchanged, reasons = [], 0, {}
     for control in editable:
-        if "status" in changes and not control.applicable:
-            inapplicable += 1
-            continue
-        if all(getattr(control, name) == value for name, value in changes.items()):
+        if all(_holds(control, name, value) for name, value in changes.items()):
             unchanged += 1
+            continue
+        if errors := control.record_errors(**changes):
+            reasons[control.pk] = errors
             continue
         for name, value in changes.items():
             setattr(control, name, value)
         changed.append(control)
     controls_bulk_update(controls=changed, fields=changes, actor=actor)
-    refused = len(requested) - len(editable) + inapplicable
-    return BulkResult(updated=len(changed), unchanged=unchanged, refused=refused)
+    messages = tuple(dict.fromkeys(message for errors in reasons.values() for message in errors.values()))
+    refused = len(requested) - len(editable) + len(reasons)
+    return BulkResult(updated=len(changed), unchanged=unchanged, refused=refused, reasons=messages)
+
+
+DOCUMENT_EDITABLE_FIELDS = {"title", "kind", "url", "version", "owner", "approved_at", "next_review"}
 
 
 @transaction.atomic
-def document_create(*, actor, title: str, kind: str, url: str = "", **fields) -> Document:
+def document_create(*, actor, title: str, kind: str = DocumentKind.POLICY, url: str = "", **fields) -> Document:
     _require(roles.can_contribute(actor), "Only CISOs and engineers can add documents.")
-    document = Document(title=title, kind=kind, url=url, **fields)
+    unknown = set(fields) - DOCUMENT_EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"These fields cannot be set here: {', '.join(sorted(unknown))}")
+    document = Document(title=title, kind=kind, url=url)
+    document.clean_record(**fields)
+    for name, value in fields.items():
+        setattr(document, name, value)
+    _save_as(document, actor)
+    return document
+
+
+@transaction.atomic
+def document_update(*, document: Document, actor, **changes) -> Document:
+    _require(roles.can_contribute(actor), "Only CISOs and engineers can change documents.")
+    unknown = set(changes) - DOCUMENT_EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
+    document.clean_record(**changes)
+    for name, value in changes.items():
+        setattr(document, name, value)
     _save_as(document, actor)
     return document
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from compliance.models import AutomatedStatus, Control, ControlState, ControlStatus, Exemption, MappingRelation
@@ -51,7 +51,13 @@ class DerivedState:
         return self.summary in {"failing", "unverified", "stale", "unevidenced"}
 
 
-def evidence_freshness(state: ControlState | None, at: datetime) -> str:
+def evidence_freshness(state: ControlState | None, at: datetime | None = None) -> str:
+    """Fresh, stale or missing: the one definition for a control's evidence; `evidence_filter` is it in SQL.
+
+    Stale when the control has evidence and the latest valid-until among its current items is at or before
+    `at`: none of it is in force any more.
+    """
+    at = at or timezone.now()
     if state is None or state.evidence_count == 0:
         return MISSING
     # No valid-until on any current item means it does not expire.
@@ -118,16 +124,21 @@ def control_states(controls: Iterable[Control], at: datetime | None = None) -> d
     return {control.pk: derive(control, states.get(control.pk), control.pk in exempted, at) for control in controls}
 
 
-def evidence_filter(freshness: str, at: datetime | None = None) -> Q:
-    """The same fresh / stale / missing rule as `evidence_freshness`, as a filter on Control."""
+def evidence_filter(freshness: str, at: datetime | None = None, *, path: str = "state__") -> Q:
+    """The same fresh / stale / missing rule as `evidence_freshness`, as a filter on Control (or, with
+    path="", on ControlState)."""
     at = at or timezone.now()
-    has_evidence = Q(state__evidence_count__gt=0)
+
+    def q(**lookups) -> Q:
+        return Q(**{f"{path}{name}": value for name, value in lookups.items()})
+
+    has_evidence = q(evidence_count__gt=0)
     if freshness == MISSING:
-        return Q(state__isnull=True) | Q(state__evidence_count=0)
+        return (q(isnull=True) | q(evidence_count=0)) if path else q(evidence_count=0)
     if freshness == FRESH:
-        return has_evidence & (Q(state__evidence_fresh_until__isnull=True) | Q(state__evidence_fresh_until__gt=at))
+        return has_evidence & (q(evidence_fresh_until__isnull=True) | q(evidence_fresh_until__gt=at))
     if freshness == STALE:
-        return has_evidence & Q(state__evidence_fresh_until__lte=at)
+        return has_evidence & q(evidence_fresh_until__lte=at)
     raise ValueError(f"Unknown evidence freshness: {freshness}")
 
 
@@ -136,3 +147,26 @@ def automated_filter(status: str) -> Q:
     if status == AutomatedStatus.NONE:
         return Q(state__isnull=True) | Q(state__automated_status=AutomatedStatus.NONE)
     return Q(state__automated_status=status)
+
+
+AUTOMATED_COUNTED = [AutomatedStatus.PASSING, AutomatedStatus.FAILING, AutomatedStatus.ERROR]
+
+
+def control_counts(at: datetime | None = None) -> dict[str, Count]:
+    """The counts the register's summary line and the dashboard (and its daily snapshot) show, as conditional
+    aggregates over controls: `.aggregate(**control_counts())` for a filtered set, `.annotate(...)` per theme.
+
+    Evidence is judged on applicable controls only (a control out of scope needs none, and its state is
+    "excluded" whatever its evidence), so the figures link to the register with `applicable=yes`.
+    """
+    at = at or timezone.now()
+    applicable = Q(applicable=True)
+    return {
+        "total": Count("pk"),
+        "applicable_count": Count("pk", filter=applicable),  # not `applicable`: it would shadow the field
+        **{status: Count("pk", filter=Q(status=status)) for status in ControlStatus.values},
+        **{status: Count("pk", filter=automated_filter(status)) for status in AUTOMATED_COUNTED},
+        "evidence_missing": Count("pk", filter=applicable & evidence_filter(MISSING, at)),
+        "evidence_stale": Count("pk", filter=applicable & evidence_filter(STALE, at)),
+        "exempted": Count("pk", filter=active_exemption_exists(at)),
+    }

@@ -3,7 +3,6 @@ evidence in force over it (with coverage gaps), and a control's change log. No w
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,9 +18,6 @@ from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from compliance.models import (
     AuditEvent,
@@ -33,6 +29,7 @@ from compliance.models import (
     Ticket,
     TicketLink,
 )
+from config import spreadsheets
 from evidence.models import Evidence, EvidenceQuerySet
 
 # --- The Statement of Applicability ------------------------------------------------------------------
@@ -50,7 +47,6 @@ SOA_HEADER = [
     "Evidence fresh until",
     "Active exemptions",
 ]
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -134,18 +130,9 @@ def soa_row(entry: SoaEntry) -> list[Any]:
     ]
 
 
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (=, +, -, @) is prefixed with ' so it stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
 def csv_text(header: list[str], rows: Iterable[list[Any]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([neutralise(cell) for cell in row] for row in rows)
+    spreadsheets.write_csv(out, header, rows)
     return out.getvalue()
 
 
@@ -154,27 +141,11 @@ def soa_csv(entries: Iterable[SoaEntry]) -> str:
 
 
 def soa_xlsx(entries: Iterable[SoaEntry]) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Statement of Applicability")
-    bold = Font(bold=True)
-    header = []
-    for title in SOA_HEADER:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for entry in entries:
-        sheet.append([_text_cell(sheet, value) for value in soa_row(entry)])
     out = io.BytesIO()
-    workbook.save(out)
+    spreadsheets.write_xlsx(
+        out, sheet="Statement of Applicability", header=SOA_HEADER, rows=(soa_row(e) for e in entries)
+    )
     return out.getvalue()
-
-
-def _text_cell(sheet, value: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=neutralise(value))
-    if isinstance(cell.value, str):
-        cell.data_type = "s"  # never a formula, whatever openpyxl would infer from the text
-    return cell
 
 
 class ControlLinks:
@@ -239,11 +210,10 @@ def in_force_during(evidence: EvidenceQuerySet, start: date | None, end: date | 
     evidence = evidence.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=F("counts_from")))
     if start is not None:
         since = start_of_day(start)
-        evidence = evidence.alias(
-            replaced_from=Greatest("superseded_by__collected_at", "superseded_by__created_at")
-        ).filter(
-            Q(valid_until__isnull=True) | Q(valid_until__gt=since),
-            Q(replaced_from__isnull=True) | Q(replaced_from__gt=since),
+        evidence = (
+            evidence.fresh(since)
+            .alias(replaced_from=Greatest("superseded_by__collected_at", "superseded_by__created_at"))
+            .filter(Q(replaced_from__isnull=True) | Q(replaced_from__gt=since))
         )
     if end is not None:
         evidence = evidence.filter(counts_from__lt=start_of_day(end + timedelta(days=1)))

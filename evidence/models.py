@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,12 +28,13 @@ class EvidenceQuerySet(models.QuerySet):
         """Items nobody has superseded."""
         return self.filter(superseded_by__isnull=True)
 
-    def fresh(self, at=None) -> EvidenceQuerySet:
-        at = at or timezone.now()
-        return self.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
-
     def stale(self, at=None) -> EvidenceQuerySet:
+        """In force no longer: its valid-until is at or before `at` (now). The one definition; `fresh` is
+        everything else (no valid-until means it does not expire) and Evidence.is_stale_at the same per item."""
         return self.filter(valid_until__lte=at or timezone.now())
+
+    def fresh(self, at=None) -> EvidenceQuerySet:
+        return self.exclude(valid_until__lte=at or timezone.now())
 
     def collected_between(self, start, end) -> EvidenceQuerySet:
         return self.filter(collected_at__gte=start, collected_at__lt=end)
@@ -89,9 +89,13 @@ class Evidence(models.Model):
     def delete(self, *args, **kwargs):
         raise EvidenceIsImmutable("Evidence cannot be deleted; add an item that supersedes it.")
 
+    def is_stale_at(self, at) -> bool:
+        """EvidenceQuerySet.stale, for one item already loaded."""
+        return self.valid_until is not None and self.valid_until <= at
+
     @property
     def is_stale(self) -> bool:
-        return self.valid_until is not None and self.valid_until <= timezone.now()
+        return self.is_stale_at(timezone.now())
 
     @property
     def collector(self) -> str:

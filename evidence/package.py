@@ -125,7 +125,7 @@ def controls_with_evidence(scope: Scope, evidence) -> list[Control]:
 def state_label(item: Evidence, now) -> str:
     if getattr(item, "superseded_by", None) is not None:
         return "superseded"
-    return "stale" if item.valid_until and item.valid_until <= now else "fresh"
+    return "stale" if item.is_stale_at(now) else "fresh"
 
 
 def _shortcut(url: str) -> bytes:

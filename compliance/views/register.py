@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,16 +24,10 @@ FRAGMENTS = {"register", "results"}
 
 
 def _counts(controls) -> dict:
-    """Everything the summary line shows, for the filtered set, in one query."""
-    by_status = {status: Count("pk", filter=Q(status=status)) for status in ControlStatus.values}
-    return controls.order_by().aggregate(
-        total=Count("pk"),
-        **by_status,
-        failing=Count("pk", filter=state.automated_filter(AutomatedStatus.FAILING)),
-        evidence_missing=Count("pk", filter=state.evidence_filter(state.MISSING)),
-        evidence_stale=Count("pk", filter=state.evidence_filter(state.STALE)),
-        exempted=Count("pk", filter=state.active_exemption_exists()),
-    )
+    """Everything the summary line shows, for the filtered set, in one query; the dashboard counts the same."""
+    counts = controls.order_by().aggregate(**state.control_counts())
+    counts["failing"] = counts[AutomatedStatus.FAILING]
+    return counts
 
 
 def _sort_columns(current: str) -> dict[str, dict]:
@@ -102,5 +95,6 @@ def _describe(result: services.BulkResult) -> str:
     if result.unchanged:
         parts.append(f"{result.unchanged} already had these values.")
     if result.refused:
-        parts.append(f"{result.refused} skipped: not editable here (excluded from the SoA or not yours to change).")
+        why = " ".join(result.reasons) or "Not yours to change."
+        parts.append(f"{result.refused} skipped. {why}")
     return " ".join(parts)

@@ -78,7 +78,7 @@ def test_each_owner_gets_one_digest_of_everything_that_needs_them(people, catalo
     ciso, engineer, other = people
     network, segregation = owned_by(engineer, "A.8.20", "A.8.22")
     set_state(network, automated_status=AutomatedStatus.FAILING, checks_failed=2)
-    set_state(segregation, evidence_fresh_until=timezone.now() - timedelta(days=1))
+    set_state(segregation, evidence_count=1, evidence_fresh_until=timezone.now() - timedelta(days=1))
     set_state(owned_by(other, "A.8.24")[0], automated_status=AutomatedStatus.FAILING, checks_failed=1)
     assert owners_notify() == {"events": 3, "digests": 2}
     by_person = {message.to[0]: message for message in mail.outbox}
@@ -181,7 +181,9 @@ def test_finding_the_events_takes_the_same_queries_for_few_or_many_controls(peop
 
     def queries_with(refs) -> int:
         for item in owned_by(engineer, *refs):
-            set_state(item, automated_status=AutomatedStatus.FAILING, evidence_fresh_until=timezone.now())
+            set_state(
+                item, automated_status=AutomatedStatus.FAILING, evidence_count=1, evidence_fresh_until=timezone.now()
+            )
         with CaptureQueriesContext(connection) as queries:
             events = pending_events(timezone.now())
         assert len(events) == 2 * len(ControlState.objects.filter(control__owner=engineer))

@@ -73,11 +73,12 @@ def test_an_engineer_cannot_change_a_control_someone_else_owns(as_engineer, othe
 
 def test_excluding_a_control_needs_a_justification(as_ciso, catalogs):
     network = control("A.8.20")
-    response = as_ciso.patch(f"/api/controls/{network.pk}/", {"applicable": False}, format="json")
-    assert response.status_code == 400 and "justification" in response.json()
     response = as_ciso.patch(
-        f"/api/controls/{network.pk}/", {"applicable": False, "justification": "No networks: SaaS only"}, format="json"
+        f"/api/controls/{network.pk}/", {"applicable": False, "status": "not_applicable"}, format="json"
     )
+    assert response.status_code == 400 and "justification" in response.json()
+    excluded = {"applicable": False, "justification": "No networks: SaaS only", "status": "not_applicable"}
+    response = as_ciso.patch(f"/api/controls/{network.pk}/", excluded, format="json")
     assert response.status_code == 200 and response.json()["applicable"] is False
 
 

@@ -217,12 +217,13 @@ def test_only_a_ciso_can_import(catalogs, tmp_path, engineer):
 def test_labels_and_any_case_are_accepted_for_status_and_applicable(catalogs, tmp_path, ciso):
     rows = [
         row("A.8.20", status="Implemented", applicable="YES"),
-        row("A.8.21", status="in progress", applicable="No"),
-        row("A.8.22", status=" NOT_APPLICABLE ", applicable="no"),
+        row("A.8.21", status="in progress", applicable="Yes"),
+        row("A.8.22", status=" NOT_APPLICABLE ", applicable="no", justification="No networks of our own"),
+        row("A.8.23", status="Not applicable", applicable="NO", justification="No web filtering: no offices"),
     ]
     import_register(parse_register(write_rows(tmp_path, rows)), actor=ciso)
-    got = [(c.status, c.applicable) for c in map(control, ["A.8.20", "A.8.21", "A.8.22"])]
-    assert got == [("implemented", True), ("in_progress", False), ("not_applicable", False)]
+    got = [(c.status, c.applicable) for c in map(control, ["A.8.20", "A.8.21", "A.8.22", "A.8.23"])]
+    assert got == [("implemented", True), ("in_progress", True), ("not_applicable", False), ("not_applicable", False)]
 
 
 def test_import_creates_missing_tickets_and_documents_by_url_but_not_by_title(catalogs, tmp_path, ciso):

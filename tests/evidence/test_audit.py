@@ -38,7 +38,9 @@ def test_the_soa_lists_every_control_with_its_applicability_and_state(client, au
     services.control_update(
         control=ctrl("A.8.20"), actor=ciso, status="implemented", owner=engineer, justification="Cloud network"
     )
-    services.control_update(control=ctrl("A.7.4"), actor=ciso, applicable=False, justification="No premises")
+    services.control_update(
+        control=ctrl("A.7.4"), actor=ciso, applicable=False, justification="No premises", status="not_applicable"
+    )
     evidence_add(controls=[ctrl("A.8.20")], title="SG export", actor=engineer, url="https://wiki/sg")
     exempt(ciso, ctrl("A.8.20"), title="Legacy VPN")
     client.force_login(auditor)

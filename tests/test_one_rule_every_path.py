@@ -1,0 +1,336 @@
+"""The same bad change, sent through every write path, is refused the same way with the same message.
+
+A rule (the Statement of Applicability, who may own a record) lives in one place: Control.record_errors /
+Document.clean_record, which ask accounts.roles for owners. Each write path below is a function that makes a
+change to a record as the CISO and returns what it was told, per field. A path that cannot express a change
+(the import has no document owners, the bulk form sets no justification) is left out when the cases are built.
+When you add a write path, add it here.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import Role
+from compliance import services
+from compliance.models import (
+    APPLICABLE_STATUS,
+    EXCLUDED_STATUS,
+    NEEDS_JUSTIFICATION,
+    Control,
+    ControlStatus,
+    Document,
+)
+from compliance.register_io import COLUMNS, register_rows
+from tests.api.conftest import token_client
+from tests.conftest import make_member
+
+pytestmark = pytest.mark.django_db
+
+RECORD_FIELDS = ["applicable", "justification", "status", "owner", "next_review", "notes"]
+DOCUMENT_FIELDS = ["title", "kind", "url", "version", "owner", "approved_at", "next_review"]
+
+
+@dataclass(frozen=True)
+class Change:
+    name: str
+    record: str  # "control" or "document"
+    values: Callable[[dict], dict]  # people -> the fields to set
+    refusal: dict[str, str]  # field -> the rule's message
+
+
+CHANGES = [
+    Change(
+        "not applicable while applicable",
+        "control",
+        lambda people: {"status": ControlStatus.NOT_APPLICABLE},
+        {"status": APPLICABLE_STATUS},
+    ),
+    Change(
+        "excluded without a justification",
+        "control",
+        lambda people: {"applicable": False, "status": ControlStatus.NOT_APPLICABLE, "justification": " "},
+        {"justification": NEEDS_JUSTIFICATION},
+    ),
+    Change(
+        "an auditor owns a control",
+        "control",
+        lambda people: {"owner": people["auditor"]},
+        {"owner": roles.OWNER_REFUSED},
+    ),
+    Change(
+        "an engineer whose access expired owns a control",
+        "control",
+        lambda people: {"owner": people["expired"]},
+        {"owner": roles.OWNER_REFUSED},
+    ),
+    Change(
+        "an auditor owns a document",
+        "document",
+        lambda people: {"owner": people["auditor"]},
+        {"owner": roles.OWNER_REFUSED},
+    ),
+]
+
+
+# --- The write paths: each makes `values` on `record` as `ciso` and returns {field: [messages]} ---------------
+
+
+def _form_value(value):
+    if value is None:
+        return ""
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def _form_data(record, fields: list[str], values: dict) -> dict:
+    data = {name: _form_value(values.get(name, getattr(record, name))) for name in fields}
+    if data.get("applicable") is False:
+        del data["applicable"]  # an unticked checkbox is not sent
+    return data
+
+
+def record_page(client, ciso, control: Control, values: dict, htmx: bool = False) -> dict:
+    client.force_login(ciso)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    url = f"{control.get_absolute_url()}edit/"
+    response = client.post(url, _form_data(control, RECORD_FIELDS, values), **headers)
+    assert response.status_code == 200, "a refused change shows the form again"
+    return dict(response.context_data["record_form"].errors)
+
+
+def record_htmx(client, ciso, control: Control, values: dict) -> dict:
+    return record_page(client, ciso, control, values, htmx=True)
+
+
+def _api_value(value):
+    return value.get_username() if hasattr(value, "get_username") else value
+
+
+def control_api_patch(client, ciso, control: Control, values: dict) -> dict:
+    response = token_client(ciso).patch(
+        f"/api/controls/{control.pk}/", {k: _api_value(v) for k, v in values.items()}, format="json"
+    )
+    assert response.status_code == 400
+    return response.json()
+
+
+def register_import_command(client, ciso, control: Control, values: dict, tmp_path: Path) -> dict:
+    row = next(r for r in register_rows(control.framework.slug) if r["ref"] == control.ref)
+    for name, value in values.items():
+        if name == "applicable":
+            value = "yes" if value else "no"
+        row[name] = _api_value(value)
+    path = tmp_path / "register.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerow(row)
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_register", str(path), "--actor", ciso.get_username(), stderr=err)
+    told: dict[str, list[str]] = {}
+    for line in err.getvalue().splitlines():
+        where, _, message = line.partition(": ")
+        assert where.startswith("row 2, "), line
+        told.setdefault(where.removeprefix("row 2, "), []).append(message)
+    return told
+
+
+def _admin_post(client, ciso, url: str, data: dict, inlines: list[str]) -> dict:
+    client.force_login(ciso)
+    for prefix in inlines:
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    response = client.post(url, data)
+    assert response.status_code == 200, "the admin shows the form again with the refusal"
+    return dict(response.context_data["adminform"].form.errors)
+
+
+def control_admin(client, ciso, control: Control, values: dict) -> dict:
+    data = _form_data(control, RECORD_FIELDS, values)
+    url = f"/admin/compliance/control/{control.pk}/change/"
+    return _admin_post(client, ciso, url, data, ["documentlink_set", "ticketlink_set"])
+
+
+def _refused(call) -> dict:
+    with pytest.raises(ValidationError) as refusal:
+        call()
+    return refusal.value.message_dict
+
+
+def control_update_service(client, ciso, control: Control, values: dict) -> dict:
+    return _refused(lambda: services.control_update(control=control, actor=ciso, **values))
+
+
+def controls_bulk_update_service(client, ciso, control: Control, values: dict) -> dict:
+    for name, value in values.items():
+        setattr(control, name, value)
+    return _refused(lambda: services.controls_bulk_update(controls=[control], fields=values, actor=ciso))
+
+
+def control_bulk_update_service(client, ciso, control: Control, values: dict) -> dict:
+    result = services.control_bulk_update(control_ids=[control.pk], actor=ciso, **values)
+    assert (result.updated, result.refused) == (0, 1)
+    field = next(iter(values))
+    return {field: list(result.reasons)}
+
+
+def bulk_page(client, ciso, control: Control, values: dict) -> dict:
+    client.force_login(ciso)
+    data = {"control": [control.pk], "set_owner": values["owner"].pk}
+    response = client.post("/controls/bulk/", data, HTTP_HX_REQUEST="true")
+    errors = response.context_data["bulk_form"].errors
+    return {"owner": errors["set_owner"]}
+
+
+def document_page(client, ciso, document: Document, values: dict) -> dict:
+    client.force_login(ciso)
+    response = client.post("/documents/new/", _form_data(Document(title="New policy"), DOCUMENT_FIELDS, values))
+    assert response.status_code == 200
+    return dict(response.context_data["create_form"].errors)
+
+
+def document_api_post(client, ciso, document: Document, values: dict) -> dict:
+    data = {"title": "New policy", **{k: _api_value(v) for k, v in values.items()}}
+    response = token_client(ciso).post("/api/documents/", data, format="json")
+    assert response.status_code == 400
+    return response.json()
+
+
+def document_api_patch(client, ciso, document: Document, values: dict) -> dict:
+    data = {k: _api_value(v) for k, v in values.items()}
+    response = token_client(ciso).patch(f"/api/documents/{document.pk}/", data, format="json")
+    assert response.status_code == 400
+    return response.json()
+
+
+def document_admin_add(client, ciso, document: Document, values: dict) -> dict:
+    data = _form_data(Document(title="New policy", kind="policy"), DOCUMENT_FIELDS, values)
+    return _admin_post(client, ciso, "/admin/compliance/document/add/", data, ["links"])
+
+
+def document_admin_change(client, ciso, document: Document, values: dict) -> dict:
+    data = _form_data(document, DOCUMENT_FIELDS, values)
+    return _admin_post(client, ciso, f"/admin/compliance/document/{document.pk}/change/", data, ["links"])
+
+
+def document_create_service(client, ciso, document: Document, values: dict) -> dict:
+    return _refused(lambda: services.document_create(actor=ciso, title="New policy", **values))
+
+
+def document_update_service(client, ciso, document: Document, values: dict) -> dict:
+    return _refused(lambda: services.document_update(document=document, actor=ciso, **values))
+
+
+@dataclass(frozen=True)
+class WritePath:
+    name: str
+    record: str
+    fields: set[str]  # what the path can change
+    send: Callable
+
+    def expresses(self, change: Change) -> bool:
+        return self.record == change.record and set(change.values(PEOPLE_KEYS)) <= self.fields
+
+
+CONTROL_RECORD = {"applicable", "justification", "status", "owner"}
+WRITE_PATHS = [
+    WritePath("page form POST", "control", CONTROL_RECORD, record_page),
+    WritePath("htmx POST", "control", CONTROL_RECORD, record_htmx),
+    WritePath("API PATCH", "control", CONTROL_RECORD, control_api_patch),
+    WritePath("import_register command", "control", CONTROL_RECORD, register_import_command),
+    WritePath("admin change form", "control", CONTROL_RECORD, control_admin),
+    WritePath("service control_update", "control", CONTROL_RECORD, control_update_service),
+    WritePath("service controls_bulk_update", "control", CONTROL_RECORD, controls_bulk_update_service),
+    WritePath("service control_bulk_update", "control", {"owner", "status"}, control_bulk_update_service),
+    WritePath("bulk page POST", "control", {"owner"}, bulk_page),
+    WritePath("document page POST", "document", {"owner"}, document_page),
+    WritePath("API POST", "document", {"owner"}, document_api_post),
+    WritePath("API PATCH", "document", {"owner"}, document_api_patch),
+    WritePath("admin add form", "document", {"owner"}, document_admin_add),
+    WritePath("admin change form", "document", {"owner"}, document_admin_change),
+    WritePath("service document_create", "document", {"owner"}, document_create_service),
+    WritePath("service document_update", "document", {"owner"}, document_update_service),
+]
+PEOPLE_KEYS = {"auditor": None, "expired": None}  # enough to read which fields a change sets
+CASES = [
+    pytest.param(change, path, id=f"{change.name} | {path.name}")
+    for change in CHANGES
+    for path in WRITE_PATHS
+    if path.expresses(change)
+]
+
+
+@pytest.fixture
+def people(ciso, auditor, django_user_model) -> dict:
+    expired = make_member(django_user_model, "left", Role.ENGINEER, expires_at=timezone.now() - timedelta(days=1))
+    return {"ciso": ciso, "auditor": auditor, "expired": expired}
+
+
+def stored(record) -> dict:
+    fields = RECORD_FIELDS if isinstance(record, Control) else DOCUMENT_FIELDS
+    record = type(record).objects.get(pk=record.pk)
+    return {name: getattr(record, name) for name in fields}
+
+
+@pytest.mark.parametrize(("change", "path"), CASES)
+def test_the_same_bad_change_is_refused_the_same_way_on_every_path(change, path, people, control, client, tmp_path):
+    ciso = people["ciso"]
+    record = control if change.record == "control" else services.document_create(actor=ciso, title="Policy")
+    before, documents = stored(record), Document.objects.count()
+    send = path.send
+    args = (client, ciso, record, change.values(people))
+    told = send(*args, tmp_path) if send is register_import_command else send(*args)
+    assert told == {field: [message] for field, message in change.refusal.items()}
+    assert stored(record) == before and Document.objects.count() == documents
+
+
+def test_every_path_is_exercised_by_some_change():
+    exercised = {(path.record, path.name) for _, path in (case.values for case in CASES)}
+    assert exercised == {(path.record, path.name) for path in WRITE_PATHS}
+
+
+def test_reverting_to_a_version_whose_owner_has_left_is_refused_in_the_admin(client, people, control):
+    """A history revert's form starts from the old version: the rule judges it against the record as stored."""
+    ciso, left = people["ciso"], people["expired"]
+    Control.objects.filter(pk=control.pk).update(owner=left)  # when `left` still had access
+    control.refresh_from_db()
+    control._history_user = ciso
+    control.save()
+    version = control.history.latest()
+    services.control_update(control=control, actor=ciso, owner=None)
+    client.force_login(ciso)
+    data = _form_data(version.instance, RECORD_FIELDS, {})
+    response = client.post(f"/admin/compliance/control/{control.pk}/history/{version.history_id}/", data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"owner": [roles.OWNER_REFUSED]}
+    assert Control.objects.get(pk=control.pk).owner is None
+
+
+def test_an_owner_name_with_a_nul_byte_is_an_unknown_person_not_a_server_error(people):
+    response = token_client(people["ciso"]).post("/api/documents/", {"title": "Policy", "owner": "ci\x00so"})
+    assert response.status_code == 400 and "owner" in response.json()
+
+
+def test_the_bulk_page_says_which_rule_kept_a_control_as_it_was(client, ciso, control):
+    excluded = Control.objects.get(framework=control.framework, ref="A.5.1")
+    services.control_update(
+        control=excluded, actor=ciso, applicable=False, justification="Group policy", status="not_applicable"
+    )
+    client.force_login(ciso)
+    data = {"control": [excluded.pk, control.pk], "set_status": "implemented"}
+    response = client.post("/controls/bulk/", data, HTTP_HX_REQUEST="true")
+    assert response.context_data["message"] == f"Updated 1 control. 1 skipped. {EXCLUDED_STATUS}"
+    assert Control.objects.get(pk=excluded.pk).status == ControlStatus.NOT_APPLICABLE
