@@ -22,6 +22,7 @@ from compliance.models import (
     TicketLink,
 )
 from compliance.ticket_refs import TicketReference
+from ledger.chain import ledger_batch
 
 
 def _require(allowed: bool, reason: str) -> None:
@@ -96,6 +97,7 @@ def control_update(*, control: Control, actor, **changes) -> Control:
 
 
 @transaction.atomic
+@ledger_batch()  # bulk writes send no signals
 def controls_bulk_update(*, controls: Sequence[Control], fields: Iterable[str], actor, reason: str = "") -> None:
     _require(roles.can_manage(actor), "Only the CISO can change controls in bulk.")
     fields = set(fields)
@@ -118,6 +120,7 @@ def controls_bulk_update(*, controls: Sequence[Control], fields: Iterable[str], 
 
 
 @transaction.atomic
+@ledger_batch()  # bulk writes send no signals
 def records_bulk_create(*, records: Sequence[models.Model], actor, reason: str = "") -> None:
     """Documents, tickets and links, grouped by model; the records get their primary keys."""
     _require(roles.can_manage(actor), "Only the CISO can add records in bulk.")
@@ -129,6 +132,7 @@ def records_bulk_create(*, records: Sequence[models.Model], actor, reason: str =
 
 
 @transaction.atomic
+@ledger_batch()  # bulk writes send no signals
 def links_bulk_delete(*, links: Sequence[DocumentLink | TicketLink], actor, reason: str = "") -> None:
     _require(roles.can_manage(actor), "Only the CISO can remove links in bulk.")
     now = timezone.now()

@@ -8,6 +8,7 @@ import logging
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -29,6 +30,8 @@ from evidence.audit_data import soa_csv as render_soa_csv
 from evidence.audit_data import soa_xlsx as render_soa_xlsx
 from evidence.models import AuditPackage
 from evidence.package import audit_package_request
+from ledger.models import LedgerAnchor
+from ledger.verify import ledger_verify
 
 logger = logging.getLogger("controltrace.evidence.audit")
 
@@ -198,3 +201,15 @@ def package_download(request: HttpRequest, pk: int) -> HttpResponse:
     response = FileResponse(stored, as_attachment=True, filename=package.download_name, content_type="application/zip")
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_safe
+@viewer_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    """Re-checks the whole chain and every tracked row now, on each visit: the verdict is never cached."""
+    context = {
+        "verdict": ledger_verify(),
+        "anchor": LedgerAnchor.objects.first(),
+        "anchoring": bool(settings.LEDGER_ANCHOR_BUCKET),
+    }
+    return TemplateResponse(request, "audit/ledger.html", context)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from compliance.models import AutomatedStatus, Control, ControlMapping, ControlState
 from evidence.models import EvidenceKind
 from evidence.services import evidence_add, evidence_summary_refresh
+from ledger.chain import ledger_batch
 from scanners.checks import base as checks
 from scanners.models import CheckStatus, Finding, FindingStatus, RunState, ScanRun
 from scanners.services import automated_evidence_valid_until
@@ -131,7 +132,7 @@ def scan_evidence_record(*, run: ScanRun) -> list:
                 by_control[ref].append(check)
     collected_at = run.finished_at or timezone.now()
     valid_until = automated_evidence_valid_until(run.account, collected_at)
-    with transaction.atomic():  # a scan's evidence lands whole, and the summary is refreshed once
+    with transaction.atomic(), ledger_batch():  # a scan's evidence lands whole, and the summary is refreshed once
         items = [
             _evidence_for(run, controls[ref], ref, control_checks, results, collected_at, valid_until)
             for ref, control_checks in sorted(by_control.items())
