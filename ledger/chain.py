@@ -83,7 +83,7 @@ def ledger_append_many(rows: Iterable[models.Model], *, using: str | None = None
             seq += 1
             table, content = row._meta.db_table, content_hash(row)
             digest = entry_hash(seq, table, row.pk, content, prev)
-            entries.append(LedgerEntry(seq=seq, table=table, row_id=row.pk, content_hash=content, prev_hash=prev))
+            entries.append(LedgerEntry(seq=seq, table_name=table, row_id=row.pk, content_hash=content, prev_hash=prev))
             entries[-1].entry_hash = digest
             prev = digest
         LedgerEntry.objects.using(using).bulk_create(entries, batch_size=BATCH_SIZE)
@@ -104,7 +104,9 @@ def _high_marks(using: str) -> dict[type[models.Model], int]:
 
 def unrecorded_rows(model: type[models.Model], *, after: int = 0, using: str = "default") -> Iterator[models.Model]:
     """Rows of a tracked table past `after` that have no entry, in primary-key order."""
-    recorded = LedgerEntry.objects.using(using).filter(table=model._meta.db_table, row_id__gt=after).values("row_id")
+    recorded = (
+        LedgerEntry.objects.using(using).filter(table_name=model._meta.db_table, row_id__gt=after).values("row_id")
+    )
     rows = model._base_manager.using(using).filter(pk__gt=after).exclude(pk__in=recorded).order_by("pk")
     yield from rows.iterator(chunk_size=BATCH_SIZE)
 

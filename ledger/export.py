@@ -18,7 +18,7 @@ from ledger.models import GENESIS, LedgerEntry, LedgerHead
 
 ENTRIES_NAME = "ledger/entries.jsonl"
 HEAD_NAME = "ledger/head.json"
-COLUMNS = ("seq", "table", "row_id", "content_hash", "prev_hash", "entry_hash")
+COLUMNS = ("seq", "table_name", "row_id", "content_hash", "prev_hash", "entry_hash")
 
 
 def ledger_slice_write(add: Callable[[str, IO[bytes] | bytes], object]) -> int:

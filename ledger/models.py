@@ -23,7 +23,7 @@ class LedgerHead(models.Model):
 
 class LedgerEntry(models.Model):
     seq = models.BigIntegerField(primary_key=True)
-    table = models.CharField(max_length=100, help_text="The tracked row's database table.")
+    table_name = models.CharField(max_length=100, help_text="The tracked row's database table.")
     row_id = models.BigIntegerField()
     content_hash = models.CharField(max_length=64)
     prev_hash = models.CharField(max_length=64)
@@ -31,10 +31,10 @@ class LedgerEntry(models.Model):
 
     class Meta:
         verbose_name_plural = "ledger entries"
-        indexes = [models.Index(fields=["table", "row_id"], name="ledger_entry_row")]
+        indexes = [models.Index(fields=["table_name", "row_id"], name="ledger_entry_row")]
 
     def __str__(self) -> str:
-        return f"entry {self.seq}: {self.table} row {self.row_id}"
+        return f"entry {self.seq}: {self.table_name} row {self.row_id}"
 
 
 class LedgerAnchor(models.Model):

@@ -75,9 +75,9 @@ class Verdict:
 def _entries(table: str | None = None) -> Iterator[tuple]:
     entries = LedgerEntry.objects.all()
     if table is None:
-        columns = ("seq", "table", "row_id", "content_hash", "prev_hash", "entry_hash")
+        columns = ("seq", "table_name", "row_id", "content_hash", "prev_hash", "entry_hash")
         return entries.order_by("seq").values_list(*columns).iterator(chunk_size=BATCH_SIZE)
-    rows = entries.filter(table=table).order_by("row_id", "seq").values_list("row_id", "seq", "content_hash")
+    rows = entries.filter(table_name=table).order_by("row_id", "seq").values_list("row_id", "seq", "content_hash")
     return rows.iterator(chunk_size=BATCH_SIZE)
 
 

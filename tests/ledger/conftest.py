@@ -22,4 +22,3 @@ def recorded(control, engineer, ciso):
         reference=TicketReference(system="jira", key="SEC-1", url="https://jira/SEC-1"), actor=ciso
     )
     return {"evidence": evidence, "document": document, "ticket": ticket}
-

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def entries_of(model) -> list[LedgerEntry]:
-    return list(LedgerEntry.objects.filter(table=model._meta.db_table).order_by("seq"))
+    return list(LedgerEntry.objects.filter(table_name=model._meta.db_table).order_by("seq"))
 
 
 def test_evidence_and_history_rows_are_chained_as_they_are_written(recorded):
@@ -40,7 +40,7 @@ def test_evidence_and_history_rows_are_chained_as_they_are_written(recorded):
     assert chain[0].prev_hash == GENESIS
     for before, entry in zip(chain, chain[1:], strict=False):
         assert entry.prev_hash == before.entry_hash
-    body = f"{entry.seq}|{entry.table}|{entry.row_id}|{entry.content_hash}|{entry.prev_hash}"
+    body = f"{entry.seq}|{entry.table_name}|{entry.row_id}|{entry.content_hash}|{entry.prev_hash}"
     assert entry.entry_hash == hashlib.sha256(body.encode()).hexdigest()
     head = LedgerHead.objects.get()
     assert (head.seq, head.entry_hash) == (chain[-1].seq, chain[-1].entry_hash)
@@ -75,7 +75,11 @@ def test_a_rolled_back_write_leaves_no_entry(control, engineer):
 def test_every_historical_model_is_tracked():
     tracked = {model._meta.label for model in tracked_models()}
     assert "evidence.Evidence" in tracked
-    assert {"compliance.HistoricalControl", "compliance.HistoricalDocument", "compliance.HistoricalTicketLink"} <= tracked
+    assert {
+        "compliance.HistoricalControl",
+        "compliance.HistoricalDocument",
+        "compliance.HistoricalTicketLink",
+    } <= tracked
 
 
 def test_bulk_creates_updates_and_deletes_are_chained_in_one_insert(ciso, catalogs):
