@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django import forms
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -30,6 +31,7 @@ from evidence.audit_data import soa_csv as render_soa_csv
 from evidence.audit_data import soa_xlsx as render_soa_xlsx
 from evidence.models import AuditPackage
 from evidence.package import audit_package_request
+from ledger.anchor import latest_anchored_head
 from ledger.models import LedgerAnchor
 from ledger.verify import ledger_verify
 
@@ -206,10 +208,17 @@ def package_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @viewer_required
 def ledger(request: HttpRequest) -> HttpResponse:
-    """Re-checks the whole chain and every tracked row now, on each visit: the verdict is never cached."""
+    """Re-checks the whole chain, every tracked row and the newest anchored head now: never cached."""
+    anchored, anchor_error = None, ""
+    try:
+        anchored = latest_anchored_head()
+    except (BotoCoreError, ClientError) as exc:
+        logger.warning("The ledger's anchor bucket could not be read: %s", exc)
+        anchor_error = f"{type(exc).__name__}: {exc}"
     context = {
-        "verdict": ledger_verify(),
+        "verdict": ledger_verify(anchored=anchored),
         "anchor": LedgerAnchor.objects.first(),
         "anchoring": bool(settings.LEDGER_ANCHOR_BUCKET),
+        "anchor_error": anchor_error,
     }
     return TemplateResponse(request, "audit/ledger.html", context)

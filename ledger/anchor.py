@@ -50,3 +50,28 @@ def ledger_anchor(*, client=None) -> LedgerAnchor | None:
         retain_until=retain_until,
         anchored_at=now,
     )
+
+
+def latest_anchored_head(*, client=None) -> tuple[str, dict] | None:
+    """(key, body) of the newest head in the bucket; None when anchoring is off or nothing is anchored yet.
+
+    Keys sort by entry number. Listing starts after the newest anchor this database knows of, so it stays
+    short, yet deleting anchor rows from the database only makes the listing longer, never wrong.
+    """
+    bucket = settings.LEDGER_ANCHOR_BUCKET
+    if not bucket:
+        return None
+    client = client or s3_client()
+    known = LedgerAnchor.objects.filter(bucket=bucket).order_by("-seq", "-anchored_at").first()
+    newest = None
+    pages = client.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=settings.LEDGER_ANCHOR_PREFIX, StartAfter=known.key if known else ""
+    )
+    for page in pages:
+        for item in page.get("Contents", []):
+            newest = item["Key"]
+    newest = newest or (known.key if known else None)
+    if newest is None:
+        return None
+    body = client.get_object(Bucket=bucket, Key=newest)["Body"].read()
+    return newest, json.loads(body)

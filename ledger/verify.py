@@ -22,6 +22,7 @@ ENTRY_ALTERED = "entry altered"
 ENTRY_MISSING = "entry missing"
 ROW_WITHOUT_ENTRY = "row without entry"
 HEAD_MISMATCH = "head does not match the last entry"
+ANCHOR_MISMATCH = "chain differs from the anchored head"
 KEPT_PROBLEMS = 50
 
 
@@ -122,8 +123,19 @@ def check_table(verdict: Verdict, model) -> None:
         row = next(rows, None)
 
 
-def ledger_verify() -> Verdict:
-    """The chain and every tracked table, read in one snapshot."""
+def check_anchor(verdict: Verdict, anchored: tuple[str, dict] | None) -> None:
+    """A chain rewritten from some entry on, head included, is consistent in itself: the anchor is not."""
+    if anchored is None:
+        return
+    key, head = anchored
+    entry = LedgerEntry.objects.filter(seq=head["seq"]).values_list("entry_hash", flat=True).first()
+    if entry != head["entry_hash"]:
+        detail = f"The head anchored as {key} names entry {head['seq']} with hash {head['entry_hash'][:12]}…"
+        verdict.add(Problem(ANCHOR_MISMATCH, head["seq"], "ledger_ledgerentry", None, detail))
+
+
+def ledger_verify(*, anchored: tuple[str, dict] | None = None) -> Verdict:
+    """The chain and every tracked table, read in one snapshot; and the chain against an anchored head if given."""
     verdict = Verdict()
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -131,6 +143,7 @@ def ledger_verify() -> Verdict:
         check_chain(verdict)
         for model in tracked_models():
             check_table(verdict, model)
+        check_anchor(verdict, anchored)
     return verdict
 
 

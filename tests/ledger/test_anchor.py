@@ -5,11 +5,16 @@ from datetime import timedelta
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from ledger.models import LedgerAnchor, LedgerHead
+from evidence.models import Evidence
+from ledger.canonical import content_hash, entry_hash
+from ledger.models import GENESIS, LedgerAnchor, LedgerEntry, LedgerHead
 from ledger.tasks import anchor_head
+from ledger.verify import ledger_verify
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
@@ -69,3 +74,30 @@ def test_the_anchor_shows_on_the_ledger_page(client, auditor, recorded, locked_b
     page = client.get("/audit/ledger/").content.decode()
     assert f"Entry {anchor.seq} (head <code>{anchor.entry_hash}</code>) was written to" in page
     assert f"s3://{BUCKET}/{anchor.key}" in page
+
+
+def test_a_chain_rewritten_consistently_after_an_anchor_is_caught_by_the_anchor(recorded, locked_bucket, capsys):
+    """Someone with the database edits an evidence row, then rewrites its entry, every later entry and the head."""
+    anchor_head()
+    item = recorded["evidence"][0]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE evidence_evidence SET title = 'Other runbook' WHERE id = %s", [item.pk])
+    prev = GENESIS
+    for entry in LedgerEntry.objects.order_by("seq"):
+        if entry.table_name == "evidence_evidence" and entry.row_id == item.pk:
+            entry.content_hash = content_hash(Evidence.objects.get(pk=item.pk))
+        entry.prev_hash, entry.entry_hash = (
+            prev,
+            entry_hash(entry.seq, entry.table_name, entry.row_id, entry.content_hash, prev),
+        )
+        LedgerEntry.objects.filter(seq=entry.seq).update(
+            content_hash=entry.content_hash, prev_hash=prev, entry_hash=entry.entry_hash
+        )
+        prev = entry.entry_hash
+    LedgerHead.objects.update(entry_hash=prev)
+    assert ledger_verify().intact  # consistent in itself
+
+    with pytest.raises(CommandError) as broken:
+        call_command("verify_ledger")
+    head = LedgerHead.objects.get()
+    assert f"entry {head.seq} (ledger_ledgerentry): chain differs from the anchored head" in str(broken.value)
