@@ -70,6 +70,12 @@ def _locked_head(using: str) -> LedgerHead:
     return head
 
 
+def _entry(seq: int, table: str, row_id: int, content: str, prev: str, digest: str) -> LedgerEntry:
+    return LedgerEntry(
+        seq=seq, table_name=table, row_id=row_id, content_hash=content, prev_hash=prev, entry_hash=digest
+    )
+
+
 def ledger_append_many(rows: Iterable[models.Model], *, using: str | None = None) -> int:
     """Append these saved rows (untracked ones are ignored) under one lock of the head, in one bulk_create."""
     rows = [row for row in rows if type(row) in _tracked]
@@ -83,8 +89,7 @@ def ledger_append_many(rows: Iterable[models.Model], *, using: str | None = None
             seq += 1
             table, content = row._meta.db_table, content_hash(row)
             digest = entry_hash(seq, table, row.pk, content, prev)
-            entries.append(LedgerEntry(seq=seq, table_name=table, row_id=row.pk, content_hash=content, prev_hash=prev))
-            entries[-1].entry_hash = digest
+            entries.append(_entry(seq, table, row.pk, content, prev, digest))
             prev = digest
         LedgerEntry.objects.using(using).bulk_create(entries, batch_size=BATCH_SIZE)
         LedgerHead.objects.using(using).filter(pk=HEAD).update(seq=seq, entry_hash=prev)
