@@ -38,17 +38,18 @@ def rss_mib() -> float:
 
 def main() -> None:
     from django.contrib.auth import get_user_model
+    from django.db.models.signals import post_save
+    from simple_history.utils import bulk_create_with_history
 
     from accounts.models import Membership, Role
     from compliance.catalog import load_catalogs
     from compliance.models import Control, Document
-    from django.db.models.signals import post_save
-    from simple_history.utils import bulk_create_with_history
-
     from compliance.services import document_create, records_bulk_create
     from evidence.services import evidence_add
-    from ledger.chain import ledger_batch
-    from ledger.chain import _row_saved  # to switch the ledger off for the baseline
+    from ledger.chain import (
+        _row_saved,  # to switch the ledger off for the baseline
+        ledger_batch,
+    )
     from ledger.models import GENESIS, LedgerEntry, LedgerHead
     from ledger.verify import ledger_verify
 
