@@ -9,17 +9,18 @@ bulk_create, every tracked row written inside it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.apps import apps
 from django.db import connections, models, router, transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_save
 from simple_history.models import HistoricalChanges
 from simple_history.signals import post_create_historical_m2m_records
 
-from ledger.canonical import content_hash, entry_hash
+from ledger.canonical import content_hash, entry_hash, stored_hashes
 from ledger.models import GENESIS, LedgerEntry, LedgerHead
 
 HEAD = 1
@@ -70,27 +71,24 @@ def _locked_head(using: str) -> LedgerHead:
     return head
 
 
-def _entry(seq: int, table: str, row_id: int, content: str, prev: str, digest: str) -> LedgerEntry:
-    return LedgerEntry(
-        seq=seq, table_name=table, row_id=row_id, content_hash=content, prev_hash=prev, entry_hash=digest
-    )
-
-
 def ledger_append_many(rows: Iterable[models.Model], *, using: str | None = None) -> int:
     """Append these saved rows (untracked ones are ignored) under one lock of the head, in one bulk_create."""
-    rows = [row for row in rows if type(row) in _tracked]
-    if not rows:
+    return _append([(row._meta.db_table, row.pk, content_hash(row)) for row in rows if type(row) in _tracked], using)
+
+
+def _append(items: list[tuple[str, int, str]], using: str | None) -> int:
+    """Chain (table, row id, content hash) items after the head, which stays locked until the transaction ends."""
+    if not items:
         return 0
     using = using or router.db_for_write(LedgerEntry)
     with transaction.atomic(using=using, savepoint=False):
         head = _locked_head(using)
         seq, prev, entries = head.seq, head.entry_hash, []
-        for row in rows:
+        for table, row_id, content in items:
             seq += 1
-            table, content = row._meta.db_table, content_hash(row)
-            digest = entry_hash(seq, table, row.pk, content, prev)
-            entries.append(_entry(seq, table, row.pk, content, prev, digest))
-            prev = digest
+            digest = entry_hash(seq, table, row_id, content, prev)
+            entries.append(LedgerEntry(seq=seq, table_name=table, row_id=row_id, content_hash=content, prev_hash=prev))
+            entries[-1].entry_hash = prev = digest
         LedgerEntry.objects.using(using).bulk_create(entries, batch_size=BATCH_SIZE)
         LedgerHead.objects.using(using).filter(pk=HEAD).update(seq=seq, entry_hash=prev)
     return len(entries)
@@ -107,13 +105,12 @@ def _high_marks(using: str) -> dict[type[models.Model], int]:
     return {model: value or 0 for model, value in zip(tracked, values, strict=True)}
 
 
-def unrecorded_rows(model: type[models.Model], *, after: int = 0, using: str = "default") -> Iterator[models.Model]:
-    """Rows of a tracked table past `after` that have no entry, in primary-key order."""
-    recorded = (
-        LedgerEntry.objects.using(using).filter(table_name=model._meta.db_table, row_id__gt=after).values("row_id")
-    )
-    rows = model._base_manager.using(using).filter(pk__gt=after).exclude(pk__in=recorded).order_by("pk")
-    yield from rows.iterator(chunk_size=BATCH_SIZE)
+def _unrecorded(model: type[models.Model], *, after: int, using: str) -> list[tuple[str, int, str]]:
+    """(table, pk, content hash) of the rows of a tracked table past `after` that have no entry, in pk order."""
+    table = model._meta.db_table
+    recorded = LedgerEntry.objects.using(using).filter(table_name=table, row_id=OuterRef("pk"))
+    rows = model._base_manager.using(using).filter(pk__gt=after).filter(~Exists(recorded))
+    return [(table, pk, digest) for pk, digest in stored_hashes(model, rows, chunk_size=BATCH_SIZE)]
 
 
 @contextmanager
@@ -134,9 +131,9 @@ def ledger_batch(using: str = "default"):
         _batch.reset(token)
     after = _high_marks(using)
     grown = [model for model, mark in before.items() if after[model] > mark]
-    ledger_append_many([row for model in grown for row in unrecorded_rows(model, after=before[model], using=using)])
+    _append([item for model in grown for item in _unrecorded(model, after=before[model], using=using)], using)
 
 
 def ledger_adopt(using: str = "default") -> int:
     """Append every row of the tracked tables that has no entry (when tracking starts on a table that has rows)."""
-    return ledger_append_many([row for model in _tracked for row in unrecorded_rows(model, using=using)], using=using)
+    return _append([item for model in _tracked for item in _unrecorded(model, after=0, using=using)], using)
