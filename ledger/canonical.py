@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import cache
 from uuid import UUID
 
 from django.db import models
@@ -38,27 +39,40 @@ def _plain(field: models.Field, value):
     return value
 
 
-def fields_of(model: type[models.Model]) -> list[models.Field]:
-    return list(model._meta.concrete_fields)
+PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.AutoField)
 
 
-def canonical_bytes(fields: list[models.Field], values: Iterable) -> bytes:
-    document = {field.attname: _plain(field, value) for field, value in zip(fields, values, strict=True)}
+@cache
+def converters(model: type[models.Model]) -> tuple[tuple[str, Callable], ...]:
+    """(attname, value -> JSON-ready value) per column, chosen once per model, not once per value."""
+    result = []
+    for field in model._meta.concrete_fields:
+        target = field.target_field if field.is_relation else field
+        if isinstance(target, PLAIN_FIELDS) and not isinstance(field, models.FileField):
+            to_python = target.to_python  # str, int or bool already: no other conversion applies
+            result.append((field.attname, lambda v, f=to_python: None if v is None else f(v)))
+        else:
+            result.append((field.attname, lambda v, f=field: _plain(f, v)))
+    return tuple(result)
+
+
+def canonical_bytes(model: type[models.Model], values: Iterable) -> bytes:
+    document = {name: convert(value) for (name, convert), value in zip(converters(model), values, strict=True)}
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def content_hash(instance: models.Model) -> str:
-    fields = fields_of(type(instance))
-    return hashlib.sha256(canonical_bytes(fields, (getattr(instance, f.attname) for f in fields))).hexdigest()
+    model = type(instance)
+    return hashlib.sha256(canonical_bytes(model, (getattr(instance, n) for n, _ in converters(model)))).hexdigest()
 
 
 def stored_hashes(model: type[models.Model], queryset=None, chunk_size: int = 2000) -> Iterator[tuple[int, str]]:
     """(pk, content hash) of each stored row, in pk order, streamed."""
-    fields = fields_of(model)
-    pk_index = fields.index(model._meta.pk)
+    names = [name for name, _ in converters(model)]
+    pk_index = names.index(model._meta.pk.attname)
     rows = (queryset if queryset is not None else model._base_manager.all()).order_by("pk")
-    for values in rows.values_list(*(f.attname for f in fields)).iterator(chunk_size=chunk_size):
-        yield values[pk_index], hashlib.sha256(canonical_bytes(fields, values)).hexdigest()
+    for values in rows.values_list(*names).iterator(chunk_size=chunk_size):
+        yield values[pk_index], hashlib.sha256(canonical_bytes(model, values)).hexdigest()
 
 
 def entry_hash(seq: int, table: str, row_id: int, content: str, prev: str) -> str:

@@ -58,10 +58,10 @@ def test_the_content_hash_is_of_sorted_keys_iso_dates_and_the_files_sha256(contr
 
 
 def stored_canonical(instance) -> bytes:
-    from ledger.canonical import canonical_bytes, fields_of
+    from ledger.canonical import canonical_bytes
 
-    fields = fields_of(type(instance))
-    return canonical_bytes(fields, [getattr(instance, f.attname) for f in fields])
+    model = type(instance)
+    return canonical_bytes(model, [getattr(instance, f.attname) for f in model._meta.concrete_fields])
 
 
 def test_a_rolled_back_write_leaves_no_entry(control, engineer):
