@@ -99,3 +99,16 @@ def test_a_row_written_around_the_ledger_is_named(recorded):
         "compliance_historicaldocument",
         row.pk,
     )
+
+
+def test_rows_written_before_tracking_began_are_adopted_once(recorded, capsys):
+    history = Document.history.model
+    row = recorded["document"].history.get()
+    row.history_id, row.title = None, "Imported before the ledger"
+    history.objects.bulk_create([row])
+    assert ledger_verify().first_problem.kind == ROW_WITHOUT_ENTRY
+
+    call_command("ledger_adopt")
+
+    assert capsys.readouterr().out.strip() == "1 row(s) appended to the ledger."
+    assert ledger_verify().intact
