@@ -7,3 +7,6 @@ class ComplianceConfig(AppConfig):
 
     def ready(self) -> None:
         from compliance import events  # noqa: F401 - connects the role-event receiver
+        from ledger.chain import track
+
+        track(self.get_model("AuditEvent"))

@@ -28,6 +28,7 @@ from compliance.models import (
     exemption_expiry_limit,
 )
 from compliance.ticket_refs import TicketReference
+from ledger.chain import ledger_batch
 
 
 def _require(allowed: bool, reason: str) -> None:
@@ -104,6 +105,7 @@ def control_update(*, control: Control, actor, **changes) -> Control:
 
 
 @transaction.atomic
+@ledger_batch()  # bulk writes send no signals
 def controls_bulk_update(*, controls: Sequence[Control], fields: Iterable[str], actor, reason: str = "") -> None:
     _require(roles.can_manage(actor), "Only the CISO can change controls in bulk.")
     fields = set(fields)
@@ -149,6 +151,7 @@ def _refusals(controls: Sequence[Control], fields: set[str]) -> dict[int, dict[s
 
 
 @transaction.atomic
+@ledger_batch()  # bulk writes send no signals
 def records_bulk_create(*, records: Sequence[models.Model], actor, reason: str = "") -> None:
     """Documents, tickets and links, grouped by model; the records get their primary keys."""
     _require(roles.can_manage(actor), "Only the CISO can add records in bulk.")
@@ -160,6 +163,7 @@ def records_bulk_create(*, records: Sequence[models.Model], actor, reason: str =
 
 
 @transaction.atomic
+@ledger_batch()  # bulk writes send no signals
 def links_bulk_delete(*, links: Sequence[DocumentLink | TicketLink], actor, reason: str = "") -> None:
     _require(roles.can_manage(actor), "Only the CISO can remove links in bulk.")
     now = timezone.now()

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "ledger",
     "accounts",
     "compliance",
     "evidence",
@@ -303,3 +304,9 @@ LOGGING = {
     # werkzeug: the demo's in-process moto server would log every simulated AWS call.
     "loggers": {name: {"level": "WARNING"} for name in ("botocore", "urllib3", "werkzeug")},
 }
+
+# Ledger: the chain head is written to this S3 bucket (created with Object Lock) on a schedule; empty = off.
+LEDGER_ANCHOR_BUCKET = env_str("LEDGER_ANCHOR_BUCKET", "")
+LEDGER_ANCHOR_PREFIX = env_str("LEDGER_ANCHOR_PREFIX", "controltrace-ledger/")
+LEDGER_ANCHOR_REGION = env_str("LEDGER_ANCHOR_REGION", "")
+LEDGER_ANCHOR_RETENTION_DAYS = env_int("LEDGER_ANCHOR_RETENTION_DAYS", 7 * 366)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -31,6 +33,9 @@ from evidence.audit_data import soa_xlsx as render_soa_xlsx
 from evidence.integrity import IntegrityFailure, verified_download
 from evidence.models import AuditPackage
 from evidence.package import audit_package_request
+from ledger.anchor import latest_anchored_head
+from ledger.models import LedgerAnchor
+from ledger.verify import ledger_verify
 
 logger = logging.getLogger("controltrace.evidence.audit")
 
@@ -215,3 +220,22 @@ def package_download(request: HttpRequest, pk: int) -> HttpResponse:
         logger.error("Refused download of audit package %s to %s: %s", package.pk, request.user, failure)
         context = {"package": package, "failure": failure}
         return TemplateResponse(request, "audit/package.html", context, status=failure.status)
+
+
+@require_safe
+@viewer_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    """Re-checks the whole chain, every tracked row and the newest anchored head now: never cached."""
+    anchored, anchor_error = None, ""
+    try:
+        anchored = latest_anchored_head()
+    except (BotoCoreError, ClientError) as exc:
+        logger.warning("The ledger's anchor bucket could not be read: %s", exc)
+        anchor_error = f"{type(exc).__name__}: {exc}"
+    context = {
+        "verdict": ledger_verify(anchored=anchored),
+        "anchor": LedgerAnchor.objects.first(),
+        "anchoring": bool(settings.LEDGER_ANCHOR_BUCKET),
+        "anchor_error": anchor_error,
+    }
+    return TemplateResponse(request, "audit/ledger.html", context)

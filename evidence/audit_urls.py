@@ -15,4 +15,5 @@ urlpatterns = [
     path("packages/", audit.package_request, name="audit-package-request"),
     path("packages/<int:pk>/", audit.package_status, name="audit-package"),
     path("packages/<int:pk>/download/", audit.package_download, name="audit-package-download"),
+    path("ledger/", audit.ledger, name="audit-ledger"),
 ]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from compliance.models import AutomatedStatus, ControlState
 from evidence.models import EvidenceKind
 from evidence.services import evidence_add, evidence_summary_refresh
+from ledger.chain import ledger_batch
 from scanners.checks import base as checks
 from scanners.models import CheckStatus, Finding, FindingStatus, RunState, ScanRun
 from scanners.services import automated_evidence_valid_until
@@ -119,7 +120,7 @@ def scan_evidence_record(*, run: ScanRun) -> list:
     collected_at = run.finished_at or timezone.now()
     valid_until = automated_evidence_valid_until(run.account, collected_at)
     evidenced = sorted(deciding, key=lambda control: (control.framework.slug, control.sort_key))
-    with transaction.atomic():  # a scan's evidence lands whole, and the summary is refreshed once
+    with transaction.atomic(), ledger_batch():  # a scan's evidence lands whole, and the summary is refreshed once
         items = [
             _evidence_for(run, control, deciding[control], registry, results, collected_at, valid_until)
             for control in evidenced
