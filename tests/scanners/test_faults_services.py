@@ -7,6 +7,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
@@ -58,6 +59,15 @@ def test_scan_now_with_the_broker_down_says_so_and_the_next_request_starts_a_new
     assert again.status_code == 503 and ScanRun.objects.count() == 3
     assert (scheduled.trigger, scheduled.state) == (Trigger.SCHEDULE, RunState.FAILED)
     assert all(run.errors for run in ScanRun.objects.all())
+
+
+def test_the_scan_command_with_the_broker_down_fails_with_the_reason(broker_down, transactional_db):
+    cloud_account_create(name="prod", regions="eu-west-1", schedule="")
+
+    with pytest.raises(CommandError, match=r"Scan \d+ could not be sent to the workers: .*broker is unreachable"):
+        call_command("scan", "prod")
+
+    assert ScanRun.objects.get().state == RunState.FAILED
 
 
 def test_an_audit_package_asked_for_with_the_broker_down_fails_with_the_reason(

@@ -25,6 +25,8 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         if not options["sync"]:
+            if run.state == RunState.FAILED:  # the broker could not be reached: say why, do not print a dead id
+                raise CommandError(f"Scan {run.pk} could not be sent to the workers: {run.errors[0]['reason']}")
             self.stdout.write(str(run.pk))
             return
         started = time.monotonic()
