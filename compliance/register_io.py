@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -80,6 +82,10 @@ COLUMNS = [
 COLUMN_WIDTHS = [16, 10, 40, 11, 50, 15, 14, 50, 40, 10, 30]
 MAX_ROWS = 5000  # far above any catalog; stops a crafted file from making us build millions of rows
 NUL = "\x00"
+CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")  # <c r="A1" ...>, <x:c ...>; not <col>, <cfRule>, <cols>
+XML_ELEMENT = re.compile(rb"<[^/?!]")  # an element's start tag (not an end tag, declaration or comment)
+MAX_XML_ELEMENTS = 1_000_000  # all parts together; a 5,000-row register needs about 300,000
+XML_SCAN_CHUNK = 1024 * 1024
 MAX_COLUMNS = 50  # a row (or a sheet's declared dimension) wider than this is refused before it is read on
 MAX_CELLS = 100_000  # cells read in all (a register of 5,000 rows with notes beside it), however the rows are shaped
 XLSX_MAX_UNPACKED_RATIO = 20  # an XLSX may unpack to this many times the upload limit, no more (zip bombs)
@@ -212,10 +218,11 @@ def _xlsx_table(data: bytes, limit: int) -> tuple[list[list[str]], set[tuple[int
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
+            if unpacked > XLSX_MAX_UNPACKED_RATIO * limit:
+                raise _fail(f"the workbook unpacks to {unpacked:,} bytes, more than an import may hold")
+            _check_xml_parts(archive)
+    except (zipfile.BadZipFile, zlib.error, EOFError):
         raise _fail("not a readable XLSX workbook (damaged ZIP)") from None
-    if unpacked > XLSX_MAX_UNPACKED_RATIO * limit:
-        raise _fail(f"the workbook unpacks to {unpacked:,} bytes, more than an import may hold")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, its own) on a bad workbook
@@ -261,6 +268,38 @@ def _check_dimension(sheet) -> None:
         raise _fail(
             f"the sheet declares {declared}; a register has at most {MAX_ROWS:,} rows and {MAX_COLUMNS} columns"
         )
+
+
+def _check_xml_parts(archive: zipfile.ZipFile) -> None:
+    """Count the workbook's XML elements, and each sheet's cells, with a byte scan before openpyxl reads any:
+    its time grows with them (a crafted row can hold millions in a few hundred KB); the scan stops at the bound."""
+    elements = 0
+    for info in archive.infolist():
+        if not info.filename.endswith((".xml", ".rels")):
+            continue
+        cells = 0
+        with archive.open(info) as part:
+            for text in _scan_windows(part):
+                elements += len(XML_ELEMENT.findall(text))
+                cells += len(CELL_TAG.findall(text))
+                if elements > MAX_XML_ELEMENTS:
+                    raise _fail(
+                        f"the workbook holds more than {MAX_XML_ELEMENTS:,} XML elements, far more than a register"
+                    )
+                if cells > MAX_CELLS and info.filename.startswith("xl/worksheets/"):
+                    raise _fail(f"the sheet holds more than {MAX_CELLS:,} cells; a register has {len(COLUMNS)} a row")
+
+
+def _scan_windows(stream):
+    """The stream in pieces that split no tag: each piece ends just before its last `<`."""
+    pending = b""
+    for chunk in iter(lambda: stream.read(XML_SCAN_CHUNK), b""):
+        data = pending + chunk
+        cut = data.rfind(b"<")
+        cut = len(data) if cut <= 0 else cut
+        yield data[:cut]
+        pending = data[cut:]
+    yield pending
 
 
 def _xlsx_text(value) -> str:

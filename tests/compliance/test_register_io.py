@@ -485,6 +485,27 @@ def test_a_row_wider_than_a_register_is_refused_when_it_is_read(catalogs, tmp_pa
     assert problems(tmp_path / "wide.csv") == [(2, "", "61 columns; a register has 11 (at most 50 are read)")]
 
 
+def test_a_small_workbook_holding_a_million_cells_is_refused_before_openpyxl_reads_it(catalogs, tmp_path, problems):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(COLUMNS)
+    workbook.save(tmp_path / "r.xlsx")
+    with zipfile.ZipFile(tmp_path / "r.xlsx") as original:
+        parts = {info.filename: original.read(info) for info in original.infolist()}
+    # One row of a million cells without addresses: 50 KB packed, 15 MB of XML, a minute of openpyxl's time.
+    wide_row = "<row>" + "<c><v>1</v></c>" * 1_000_000 + "</row>"
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b"</sheetData>", wide_row.encode() + b"</sheetData>"
+    )
+    with zipfile.ZipFile(tmp_path / "r.xlsx", "w", compression=zipfile.ZIP_DEFLATED) as rewritten:
+        for name, data in parts.items():
+            rewritten.writestr(name, data)
+    started = time.process_time()
+    assert problems(tmp_path / "r.xlsx") == [
+        (None, "", "the sheet holds more than 100,000 cells; a register has 11 a row")
+    ]
+    assert time.process_time() - started < 5
+
+
 def test_more_cells_than_a_register_holds_are_refused(catalogs, tmp_path, settings, problems):
     line = ",".join(COLUMNS + ["note"] * 39) + "\r\n"  # 50 columns: each row is allowed, not 2,001 of them
     (tmp_path / "r.csv").write_text(line * 2001, encoding="utf-8")
