@@ -102,11 +102,11 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         )
 
     def create(self, request):
-        # Asked before the body is read (its declared length), then after parsing (a file stopped mid-stream).
-        refusal = upload_refusal(request) or (request.data and upload_refusal(request))
-        if refusal:
+        # Parsed only when its declared length allows; parsing stops a file that streams past the limit.
+        data = request.data if upload_refusal(request) is None else None
+        if refusal := upload_refusal(request):
             return Response({"detail": refusal}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-        submitted = EvidenceInputSerializer(data=request.data)
+        submitted = EvidenceInputSerializer(data=data)
         submitted.is_valid(raise_exception=True)
         data = submitted.validated_data
         upload = data.get("file")

@@ -74,3 +74,11 @@ def test_the_page_and_the_api_refuse_an_oversized_body_unread_with_the_same_sent
     assert api.json()["detail"] == page.context_data["form"].errors["upload"][0]
     assert api.json()["detail"] == "The file is 2.9\xa0MB; evidence files can be at most 1.0\xa0MB."
     assert page_stream.bytes_read == api_stream.bytes_read == 0
+
+
+def test_the_api_stops_a_file_that_streams_past_the_limit(as_engineer, control, settings):
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 200_000
+    body = encode_multipart(BOUNDARY, {"file": SimpleUploadedFile("big.pdf", b"%PDF-1.7\n" + b"0" * 201_000)})
+    response = as_engineer.post("/api/evidence/", body, content_type=f"multipart/form-data; boundary={BOUNDARY}")
+    assert response.status_code == 413
+    assert response.json()["detail"] == "The file is more than 195.3\xa0KB; evidence files can be at most 195.3\xa0KB."

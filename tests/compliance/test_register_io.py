@@ -491,7 +491,7 @@ def test_a_small_workbook_holding_a_million_cells_is_refused_before_openpyxl_rea
     workbook.save(tmp_path / "r.xlsx")
     with zipfile.ZipFile(tmp_path / "r.xlsx") as original:
         parts = {info.filename: original.read(info) for info in original.infolist()}
-    # One row of a million cells without addresses: 50 KB packed, 15 MB of XML, a minute of openpyxl's time.
+    # One row of a million cells without addresses: 34 KB packed, 15 MB of XML, 7 s of openpyxl's time.
     wide_row = "<row>" + "<c><v>1</v></c>" * 1_000_000 + "</row>"
     parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
         b"</sheetData>", wide_row.encode() + b"</sheetData>"
