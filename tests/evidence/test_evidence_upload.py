@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.test.client import BOUNDARY, FakePayload, encode_multipart
 from django.utils import timezone
 
@@ -224,3 +225,22 @@ def test_a_file_past_the_limit_is_stopped_while_it_streams(client, engineer, con
     ]
     assert 'value="Export"' in response.text
     assert not Evidence.objects.exists()
+
+
+def test_without_javascript_an_oversized_body_gets_the_message_not_a_csrf_failure(engineer, control, settings):
+    """The form's fields before the file, the CSRF token among them, are read; the file is not."""
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 1024 * 1024
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(engineer)
+    browser.get(add_url(control))
+    fields = {
+        "csrfmiddlewaretoken": browser.cookies["csrftoken"].value,
+        "kind": "file",
+        "upload": upload("huge.pdf", PDF + b"0" * 3_000_000),
+    }
+    response, stream, _ = post_counted(browser, add_url(control), fields)
+    assert response.status_code == 200
+    assert response.context_data["form"].errors["upload"] == [
+        "The file is 2.9\xa0MB; evidence files can be at most 1.0\xa0MB."
+    ]
+    assert stream.bytes_read <= 64 * 1024  # one chunk of the parser, for the fields before the file
