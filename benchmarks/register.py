@@ -126,7 +126,7 @@ def main() -> None:
         return out.getvalue()
 
     def import_file(data: bytes, name: str):
-        return lambda: import_register(parse_register(io.BytesIO(data), name=name), actor=ciso)
+        return lambda: import_register(parse_register(io.BytesIO(data), name=name), actor=ciso, confirm=True)
 
     figures = []
     seconds, queries, exported = timed(csv_bytes)

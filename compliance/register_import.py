@@ -8,7 +8,7 @@ compliance.services, so each history row names the person the import is recorded
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -123,6 +123,7 @@ class RegisterPlan:
         default_factory=lambda: {DocumentLink: [], TicketLink: []}
     )
     links_to_remove: dict[type, list[int]] = field(default_factory=lambda: {DocumentLink: [], TicketLink: []})
+    _removing: list | None = None
 
     @property
     def links_added(self) -> int:
@@ -132,12 +133,19 @@ class RegisterPlan:
     def links_removed(self) -> int:
         return sum(map(len, self.links_to_remove.values()))
 
+    def links_removing(self) -> list[DocumentLink | TicketLink]:
+        """The links this import removes, with their control, target and maker; read once, then apply() deletes
+        these very rows."""
+        if self._removing is None:
+            self._removing = [link for model, pks in self.links_to_remove.items() for link in _fetch(model, pks)]
+        return self._removing
+
     def apply(self, actor) -> None:
         reason = IMPORT_REASON
         records = [*self.new_documents.values(), *self.new_tickets.values()]
         if records:
             services.records_bulk_create(records=records, actor=actor, reason=reason)
-        removed = [link for model, pks in self.links_to_remove.items() for link in _fetch(model, pks)]
+        removed = self.links_removing()
         if removed:
             services.links_bulk_delete(links=removed, actor=actor, reason=reason)
         added = [
@@ -159,7 +167,39 @@ def _target(model: type, target: Target) -> dict:
 
 
 def _fetch(model: type, pks: list[int]) -> list:
-    return [link for chunk in _chunks(pks) for link in model.objects.filter(pk__in=chunk)]
+    target = "document" if model is DocumentLink else "ticket"
+    links = model.objects.select_related("control__framework", "linked_by", target).order_by()
+    return [link for chunk in _chunks(pks) for link in links.filter(pk__in=chunk)]
+
+
+def link_origin(link: DocumentLink | TicketLink) -> str:
+    """Who or what made a link: a person (named), a webhook, or an earlier import."""
+    who = link.linked_by.get_username() if link.linked_by else "someone since removed"
+    if link.origin == LinkOrigin.WEBHOOK:
+        return "a webhook"
+    return f"an import by {who}" if link.origin == LinkOrigin.IMPORT else who
+
+
+def describe_removal(link: DocumentLink | TicketLink) -> str:
+    """`iso27001-2022 A.8.20: ticket jira:SEC-12, linked 2026-11-30 by a webhook`"""
+    if isinstance(link, DocumentLink):
+        target = f"document {document_identity(link.document)}"
+    else:
+        target = f"ticket {ticket_identity(link.ticket)}"
+    control = f"{link.control.framework.slug} {link.control.ref}"
+    return f"{control}: {target}, linked {link.linked_at:%Y-%m-%d} by {link_origin(link)}"
+
+
+def removal_overview(links: list[DocumentLink | TicketLink]) -> str:
+    """`12 links on 5 controls: 7 by engineer, 4 by a webhook, 1 by an import by ciso`"""
+    makers = Counter(link_origin(link) for link in links)
+    controls = len({link.control_id for link in links})
+    made = ", ".join(f"{count} by {maker}" for maker, count in makers.most_common())
+    return f"{_count(len(links), 'link')} on {_count(controls, 'control')}: {made}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 def _chunks(values, size: int = CHUNK_SIZE):

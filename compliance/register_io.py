@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -42,15 +44,18 @@ from compliance.register_import import (
     RegisterError,
     RegisterInvalid,
     Row,
+    describe_removal,
     document_identity,
     join_items,
     plan_import,
+    removal_overview,
     ticket_identity,
 )
 from config import spreadsheets
 
 __all__ = [
     "COLUMNS",
+    "LinksWouldBeRemoved",
     "RegisterError",
     "RegisterInvalid",
     "Row",
@@ -76,6 +81,13 @@ COLUMNS = [
 ]
 COLUMN_WIDTHS = [16, 10, 40, 11, 50, 15, 14, 50, 40, 10, 30]
 MAX_ROWS = 5000  # far above any catalog; stops a crafted file from making us build millions of rows
+NUL = "\x00"
+CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")  # <c r="A1" ...>, <x:c ...>; not <col>, <cfRule>, <cols>
+XML_ELEMENT = re.compile(rb"<[^/?!]")  # an element's start tag (not an end tag, declaration or comment)
+MAX_XML_ELEMENTS = 1_000_000  # all parts together; a 5,000-row register needs about 300,000
+XML_SCAN_CHUNK = 1024 * 1024
+MAX_COLUMNS = 50  # a row (or a sheet's declared dimension) wider than this is refused before it is read on
+MAX_CELLS = 100_000  # cells read in all (a register of 5,000 rows with notes beside it), however the rows are shaped
 XLSX_MAX_UNPACKED_RATIO = 20  # an XLSX may unpack to this many times the upload limit, no more (zip bombs)
 SIGNATURES = [
     (b"PK\x03\x04", "an XLSX workbook or ZIP archive"),
@@ -188,12 +200,11 @@ def _csv_table(data: bytes) -> list[list[str]]:
         line = data[: exc.start].count(b"\n") + 1
         raise _fail(f"not UTF-8 text (byte 0x{data[exc.start]:02X} on line {line}); save it as CSV UTF-8") from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    table = []
+    table, bounds = [], _Bounds()
     try:
-        for cells in reader:
+        for number, cells in enumerate(reader, start=1):
+            bounds.check(number, len(cells))
             table.append(cells)
-            if len(table) > MAX_ROWS + 1:
-                raise _fail(f"more than {MAX_ROWS:,} rows")
     except csv.Error as exc:
         raise _fail(f"not valid CSV near line {reader.line_num}: {exc}") from None
     if table and len(table[0]) == 1 and (";" in table[0][0] or "\t" in table[0][0]):
@@ -207,25 +218,88 @@ def _xlsx_table(data: bytes, limit: int) -> tuple[list[list[str]], set[tuple[int
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
+            if unpacked > XLSX_MAX_UNPACKED_RATIO * limit:
+                raise _fail(f"the workbook unpacks to {unpacked:,} bytes, more than an import may hold")
+            _check_xml_parts(archive)
+    except (zipfile.BadZipFile, zlib.error, EOFError):
         raise _fail("not a readable XLSX workbook (damaged ZIP)") from None
-    if unpacked > XLSX_MAX_UNPACKED_RATIO * limit:
-        raise _fail(f"the workbook unpacks to {unpacked:,} bytes, more than an import may hold")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, its own) on a bad workbook
         raise _fail(f"not a readable XLSX workbook ({type(exc).__name__})") from None
     try:
         sheet = workbook["Register"] if "Register" in workbook.sheetnames else workbook.worksheets[0]
-        table, formulas = [], set()
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
-            if number > MAX_ROWS + 1:
-                raise _fail(f"more than {MAX_ROWS:,} rows")
+        _check_dimension(sheet)
+        # Rows as wide as their own cells, not padded to the declared width (which may lie); at most one row
+        # more than MAX_ROWS is read.
+        sheet.reset_dimensions()
+        table, formulas, bounds = [], set(), _Bounds()
+        for number, cells in enumerate(sheet.iter_rows(max_row=MAX_ROWS + 2), start=1):
+            bounds.check(number, len(cells))
             table.append([_xlsx_text(cell.value) for cell in cells])
             formulas.update((number, index) for index, cell in enumerate(cells) if cell.data_type == "f")
     finally:
         workbook.close()
     return table, formulas
+
+
+class _Bounds:
+    """What a file makes us read, stopped at the first sign it is no register: more than MAX_ROWS rows, a row
+    wider than MAX_COLUMNS, more than MAX_CELLS cells in all. Checked row by row, before a row is kept."""
+
+    def __init__(self):
+        self.cells = 0
+
+    def check(self, number: int, width: int) -> None:
+        if number > MAX_ROWS + 1:
+            raise _fail(f"more than {MAX_ROWS:,} rows")
+        if width > MAX_COLUMNS:
+            raise _fail(f"{width:,} columns; a register has {len(COLUMNS)} (at most {MAX_COLUMNS} are read)", number)
+        self.cells += width
+        if self.cells > MAX_CELLS:
+            raise _fail(f"more than {MAX_CELLS:,} cells in all; a register has {len(COLUMNS)} a row", number)
+
+
+def _check_dimension(sheet) -> None:
+    """Refuse a sheet whose declared size is absurd before reading a row of it."""
+    columns, rows = sheet.max_column or 0, sheet.max_row or 0
+    if columns > MAX_COLUMNS or rows > MAX_ROWS + 1:
+        declared = f"{sheet.calculate_dimension()} ({rows:,} rows by {columns:,} columns)"
+        raise _fail(
+            f"the sheet declares {declared}; a register has at most {MAX_ROWS:,} rows and {MAX_COLUMNS} columns"
+        )
+
+
+def _check_xml_parts(archive: zipfile.ZipFile) -> None:
+    """Count the workbook's XML elements, and each sheet's cells, with a byte scan before openpyxl reads any:
+    its time grows with them (a crafted row can hold millions in a few hundred KB); the scan stops at the bound."""
+    elements = 0
+    for info in archive.infolist():
+        if not info.filename.endswith((".xml", ".rels")):
+            continue
+        cells = 0
+        with archive.open(info) as part:
+            for text in _scan_windows(part):
+                elements += len(XML_ELEMENT.findall(text))
+                cells += len(CELL_TAG.findall(text))
+                if elements > MAX_XML_ELEMENTS:
+                    raise _fail(
+                        f"the workbook holds more than {MAX_XML_ELEMENTS:,} XML elements, far more than a register"
+                    )
+                if cells > MAX_CELLS and info.filename.startswith("xl/worksheets/"):
+                    raise _fail(f"the sheet holds more than {MAX_CELLS:,} cells; a register has {len(COLUMNS)} a row")
+
+
+def _scan_windows(stream):
+    """The stream in pieces that split no tag: each piece ends just before its last `<`."""
+    pending = b""
+    for chunk in iter(lambda: stream.read(XML_SCAN_CHUNK), b""):
+        data = pending + chunk
+        cut = data.rfind(b"<")
+        cut = len(data) if cut <= 0 else cut
+        yield data[:cut]
+        pending = data[cut:]
+    yield pending
 
 
 def _xlsx_text(value) -> str:
@@ -266,6 +340,10 @@ def _rows_from_table(table: list[list[str]], *, pad_short_rows: bool, formulas=f
             errors.append(RegisterError(number, "", f"{len(cells)} cells where the header has {len(header)}"))
             continue
         cells = cells + [""] * (len(header) - len(cells))
+        # PostgreSQL text cannot hold NUL: refused here with its place, not later as a database error.
+        errors += [
+            RegisterError(number, header[i], "holds a NUL character") for i, c in enumerate(cells) if "\x00" in c
+        ]
         for index in sorted(i for r, i in formulas if r == number):
             errors.append(RegisterError(number, header[index], "holds a formula; type the value instead"))
         rows.append(Row(number, {name: spreadsheets.restore(cells[index]) for index, name in enumerate(header)}))
@@ -288,6 +366,8 @@ class ImportSummary:
     tickets_created: int = 0
     links_added: int = 0
     links_removed: int = 0
+    removals: list[str] = field(default_factory=list)  # each link removed: control, target, when and by whom
+    removal_overview: str = ""
 
     def __str__(self) -> str:
         return (
@@ -297,18 +377,34 @@ class ImportSummary:
         ) + (" (dry run: nothing was written)" if self.dry_run else "")
 
 
+class LinksWouldBeRemoved(Exception):
+    """The import would remove links and was not confirmed: nothing was written. `summary` lists them."""
+
+    def __init__(self, summary: ImportSummary):
+        self.summary = summary
+        super().__init__(
+            f"the import would remove {summary.removal_overview}; nothing was imported. "
+            "Run it again with --confirm to remove them, or add them to the file"
+        )
+
+
 def default_actor():
     """The person an import is recorded against when none is named: the first CISO."""
     users = get_user_model().objects.filter(is_active=True).order_by("pk")
     return users.filter(membership__role=Role.CISO).first() or users.filter(is_superuser=True).first()
 
 
-def import_register(rows: list[Row], *, actor, dry_run: bool = False) -> ImportSummary:
-    """Validate every row, then write only what changed, in bulk, in one transaction; or raise RegisterInvalid."""
+def import_register(rows: list[Row], *, actor, dry_run: bool = False, confirm: bool = False) -> ImportSummary:
+    """Validate every row, then write only what changed, in bulk, in one transaction; or raise RegisterInvalid.
+
+    A file's documents and tickets cells are a control's whole set of links, so an older export would remove
+    links made since (by people, webhooks, other imports). Unless `confirm`, such an import writes nothing and
+    raises LinksWouldBeRemoved, which lists them."""
     if not roles.can_manage(actor):
         raise PermissionDenied("Only the CISO can import the register.")
     with transaction.atomic():
         plan = plan_import(rows)
+        removing = plan.links_removing()
         summary = ImportSummary(
             rows=len(rows),
             dry_run=dry_run,
@@ -317,7 +413,11 @@ def import_register(rows: list[Row], *, actor, dry_run: bool = False) -> ImportS
             tickets_created=len(plan.new_tickets),
             links_added=plan.links_added,
             links_removed=plan.links_removed,
+            removals=sorted(describe_removal(link) for link in removing),
+            removal_overview=removal_overview(removing) if removing else "",
         )
+        if removing and not (confirm or dry_run):
+            raise LinksWouldBeRemoved(summary)
         if not dry_run:
             plan.apply(actor)
     return summary

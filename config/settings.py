@@ -132,7 +132,15 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 # Uploads: evidence files and register imports are checked against these.
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 REGISTER_IMPORT_MAX_BYTES = env_int("REGISTER_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+# Form fields and JSON bodies (not files) held in memory; the largest is a webhook or a bulk edit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A file past this goes to a temporary file rather than memory; no file past the limit above is read at all.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.BoundedUploadHandler",  # first, so it stops a file before the others store its bytes
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Evidence older than this many days (without its own valid-until) counts as stale.
 EVIDENCE_FRESHNESS_DAYS = env_int("EVIDENCE_FRESHNESS_DAYS", 365)

@@ -12,7 +12,6 @@ import logging
 from pathlib import PurePath
 
 import django_filters
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils import timezone
@@ -25,15 +24,13 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from compliance.api import ApiViewSet, ControlTagFilter, UtcDateTimeFilter, tagged_controls
+from config.uploads import upload_refusal
 from evidence.integrity import IntegrityFailure, verified_download
 from evidence.models import Evidence, EvidenceKind
 from evidence.serializers import EvidenceInputSerializer, EvidenceSerializer
 from evidence.services import evidence_add
 
 logger = logging.getLogger("controltrace.evidence")
-
-# Room for the multipart envelope and the text fields around the file itself.
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 class FileRenderer(BaseRenderer):
@@ -105,14 +102,11 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         )
 
     def create(self, request):
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        if declared > settings.EVIDENCE_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
-            # Refused before the body is read, so an oversized upload never reaches the disk.
-            return Response(
-                {"detail": f"Evidence files may be at most {settings.EVIDENCE_MAX_UPLOAD_BYTES} bytes."},
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )
-        submitted = EvidenceInputSerializer(data=request.data)
+        # Parsed only when its declared length allows; parsing stops a file that streams past the limit.
+        data = request.data if upload_refusal(request) is None else None
+        if refusal := upload_refusal(request):
+            return Response({"detail": refusal}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        submitted = EvidenceInputSerializer(data=data)
         submitted.is_valid(raise_exception=True)
         data = submitted.validated_data
         upload = data.get("file")

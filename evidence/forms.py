@@ -42,13 +42,16 @@ class EvidenceForm(forms.Form):
         queryset=Evidence.objects.none(), required=False, label="Replaces", empty_label="Nothing (a new item)"
     )
 
-    def __init__(self, *args, control: Control, actor, **kwargs):
+    def __init__(self, *args, control: Control, actor, upload_refused: str | None = None, **kwargs):
         kwargs.setdefault("auto_id", "evidence_%s")  # the control page holds other forms with a `title`
         super().__init__(*args, **kwargs)
+        self.upload_refused = upload_refused  # the request's file was too large to be read (config.uploads)
         self.fields["upload"].widget.attrs["accept"] = ACCEPT
         self.fields["supersedes"].queryset = replaceable(control, actor)
 
     def clean_upload(self):
+        if self.upload_refused:
+            raise ValidationError(self.upload_refused, code="too_large")
         upload = self.cleaned_data.get("upload")
         if upload:
             # store what we verified, not what the browser claimed

@@ -17,8 +17,9 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+
+from config.uploads import too_large_message
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 TEXT = "text"  # no magic number: checked as UTF-8 without NUL bytes instead
@@ -74,16 +75,14 @@ def allowed_extensions() -> list[str]:
 
 
 def validate_evidence_upload(upload: UploadedFile) -> str:
-    """Check size, extension and content; return the content type to store."""
+    """Check size, extension and content; return the content type to store. (A body far past the size limit
+    never gets here: config.uploads stops it while it streams, see `upload_refusal`.)"""
     size = upload.size or 0
     if size == 0:
         raise ValidationError("The file is empty.", code="empty")
     limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
     if size > limit:
-        raise ValidationError(
-            f"The file is {filesizeformat(size)}; evidence files can be at most {filesizeformat(limit)}.",
-            code="too_large",
-        )
+        raise ValidationError(too_large_message(size), code="too_large")
     extension = PurePath(upload.name or "").suffix.lower().lstrip(".")
     kind = ALLOWED.get(extension)
     if kind is None:

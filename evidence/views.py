@@ -14,7 +14,9 @@ from accounts.decorators import contributor_required
 from compliance import detail
 from compliance.models import Control
 from compliance.views.htmx import wants_fragment
+from config.uploads import upload_refusal
 from evidence.forms import EvidenceForm
+from evidence.models import EvidenceKind
 from evidence.services import evidence_add
 
 FORM_TEMPLATE = "evidence/_add_form.html"
@@ -28,8 +30,12 @@ def control_evidence_add(request: HttpRequest, framework: str, ref: str) -> Http
         raise Http404("No such control.")
     if request.method == "GET":
         form = EvidenceForm(control=control, actor=request.user)
+    elif refusal := upload_refusal(request):  # before the body is read, when its declared length says so
+        form = EvidenceForm({"kind": EvidenceKind.FILE}, control=control, actor=request.user, upload_refused=refusal)
+        form.is_valid()
     else:
         form = EvidenceForm(request.POST, request.FILES, control=control, actor=request.user)
+        form.upload_refused = upload_refusal(request)  # a file stopped while streaming (config.uploads)
         if form.is_valid():
             try:
                 item = evidence_add(controls=[control], actor=request.user, **form.service_arguments())

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.test.client import BOUNDARY, FakePayload, encode_multipart
 from django.utils import timezone
 
 from compliance.models import ControlState
@@ -170,3 +172,75 @@ def test_the_auditor_cannot_open_or_post_the_form(client, auditor, control):
     assert response.status_code == 403 and "read-only" in response.text
     assert not Evidence.objects.exists()
     assert add_url(control) not in client.get(control.get_absolute_url()).text
+
+
+class CountingPayload(FakePayload):
+    """The request body as the server reads it, counting the bytes read."""
+
+    def __init__(self, content: bytes):
+        super().__init__(content)
+        self.bytes_read = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.bytes_read += len(data)
+        return data
+
+    def readline(self, size=-1):
+        data = super().readline(size)
+        self.bytes_read += len(data)
+        return data
+
+
+def post_counted(client, url: str, fields: dict, **extra) -> tuple:
+    """Post a multipart body through a wsgi.input that counts what the server reads of it."""
+    body = encode_multipart(BOUNDARY, fields)
+    stream = CountingPayload(body)
+    content_type = f"multipart/form-data; boundary={BOUNDARY}"
+    response = client.post(url, body, content_type=content_type, **extra, **{"wsgi.input": stream})
+    return response, stream, len(body)
+
+
+def test_a_body_far_over_the_limit_is_refused_on_the_page_without_being_read(client, engineer, control, settings):
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 1024 * 1024
+    client.force_login(engineer)
+    fields = {"kind": "file", "title": "Huge", "upload": upload("huge.pdf", PDF + b"0" * 3_000_000)}
+    response, stream, size = post_counted(client, add_url(control), fields, **HTMX)
+    assert response.status_code == 200 and "HX-Retarget" not in response
+    message = response.context_data["form"].errors["upload"][0]
+    assert message == "The file is 2.9\xa0MB; evidence files can be at most 1.0\xa0MB."
+    assert stream.bytes_read == 0 and size > 3_000_000
+    assert not Evidence.objects.exists()
+
+
+def test_a_file_past_the_limit_is_stopped_while_it_streams(client, engineer, control, settings):
+    """A body whose declared length passes the first check (limit + room for the form) still stops at the limit,
+    and the form fields sent before the file are kept."""
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 200_000
+    client.force_login(engineer)
+    fields = {"kind": "file", "title": "Export", "upload": upload("big.pdf", PDF + b"0" * 201_000)}
+    response, _, _ = post_counted(client, add_url(control), fields)
+    assert response.context_data["form"].errors["upload"] == [
+        "The file is more than 195.3\xa0KB; evidence files can be at most 195.3\xa0KB."
+    ]
+    assert 'value="Export"' in response.text
+    assert not Evidence.objects.exists()
+
+
+def test_without_javascript_an_oversized_body_gets_the_message_not_a_csrf_failure(engineer, control, settings):
+    """The form's fields before the file, the CSRF token among them, are read; the file is not."""
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 1024 * 1024
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(engineer)
+    browser.get(add_url(control))
+    fields = {
+        "csrfmiddlewaretoken": browser.cookies["csrftoken"].value,
+        "kind": "file",
+        "upload": upload("huge.pdf", PDF + b"0" * 3_000_000),
+    }
+    response, stream, _ = post_counted(browser, add_url(control), fields)
+    assert response.status_code == 200
+    assert response.context_data["form"].errors["upload"] == [
+        "The file is 2.9\xa0MB; evidence files can be at most 1.0\xa0MB."
+    ]
+    assert stream.bytes_read <= 64 * 1024  # one chunk of the parser, for the fields before the file
