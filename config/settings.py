@@ -171,7 +171,7 @@ CELERY_TIMEZONE = TIME_ZONE
 SCAN_EVIDENCE_GRACE_HOURS = env_int("SCAN_EVIDENCE_GRACE_HOURS", 24)
 SCAN_RUN_TIMEOUT_HOURS = env_int("SCAN_RUN_TIMEOUT_HOURS", 6)
 
-# --- Celery and database resilience (docs/operations-faults.md) ---
+# --- Celery and database resilience (docs/operations.md) ---
 # A persistent connection that died (database restart, failover) is tested before a request reuses it.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The scan unit lease and the broker's visibility timeout are one setting. A worker renews its

@@ -4,7 +4,7 @@ finding once, none lost and no false pass.
 
 The worker runs with a 3-second unit lease (so a 6-second broker visibility timeout, see settings) and
 the gated fake cloud of tests.scanners.fault_worker_fakes, which holds one unit while the test breaks
-something. How to run only these: `pytest tests/scanners/test_faults.py` (docs/operations-faults.md).
+something. How to run only these: `pytest tests/scanners/test_faults.py` (docs/operations.md).
 """
 
 from __future__ import annotations
