@@ -221,8 +221,14 @@ def seed_compute(session, region: str, *, encrypt_by_default: bool) -> list[str]
     ec2.modify_snapshot_attribute(
         SnapshotId=shared["SnapshotId"], Attribute="createVolumePermission", OperationType="add", GroupNames=["all"]
     )
+    # The first region's instance requires IMDSv2; the second still accepts IMDSv1.
+    tokens = "required" if encrypt_by_default else "optional"
     instance = ec2.run_instances(
-        ImageId=IMAGE_ID, MinCount=1, MaxCount=1, TagSpecifications=named("app-server", "instance")
+        ImageId=IMAGE_ID,
+        MinCount=1,
+        MaxCount=1,
+        TagSpecifications=named("app-server", "instance"),
+        MetadataOptions={"HttpTokens": tokens},
     )
     instance_id = instance["Instances"][0]["InstanceId"]
     ec2.create_image(InstanceId=instance_id, Name="golden-private")
