@@ -42,6 +42,7 @@ def seed_demo_account(regions: tuple[str, ...] = ("eu-west-1", "us-east-1")) -> 
             created["elbv2"] = seed_load_balancers(session, region)
             created["rds"] = seed_databases(session, region)
             created["backup"] = seed_backup_plan(session.client("backup", region_name=region))
+            created["awsconfig"] = seed_config_recorder(session, region)
     return created
 
 
@@ -335,3 +336,21 @@ def seed_backup_plan(backup) -> list[str]:
     }
     backup.create_backup_plan(BackupPlan={"BackupPlanName": "ct-demo-daily", "Rules": [rule]})
     return ["ct-demo-daily"]
+
+
+def seed_config_recorder(session, region: str) -> list[str]:
+    """AWS Config records everything in the first region only: the other regions have no recorder."""
+    account = session.client("sts", region_name=region).get_caller_identity()["Account"]
+    bucket = "ct-demo-config-records"
+    make_bucket(session, bucket, region)
+    config = session.client("config", region_name=region)
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": f"arn:aws:iam::{account}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
+    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": bucket})
+    config.start_configuration_recorder(ConfigurationRecorderName="default")
+    return ["default"]
