@@ -43,6 +43,7 @@ def seed_demo_account(regions: tuple[str, ...] = ("eu-west-1", "us-east-1")) -> 
             created["rds"] = seed_databases(session, region)
             created["backup"] = seed_backup_plan(session.client("backup", region_name=region))
             created["awsconfig"] = seed_config_recorder(session, region)
+            created["ecr"] = seed_repositories(session.client("ecr", region_name=region))
     return created
 
 
@@ -354,3 +355,12 @@ def seed_config_recorder(session, region: str) -> list[str]:
     config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": bucket})
     config.start_configuration_recorder(ConfigurationRecorderName="default")
     return ["default"]
+
+
+def seed_repositories(ecr) -> list[str]:
+    """'ct-demo/api' scanned on push with immutable tags; 'ct-demo/sandbox' neither."""
+    ecr.create_repository(
+        repositoryName="ct-demo/api", imageScanningConfiguration={"scanOnPush": True}, imageTagMutability="IMMUTABLE"
+    )
+    ecr.create_repository(repositoryName="ct-demo/sandbox")
+    return ["ct-demo/api", "ct-demo/sandbox"]
