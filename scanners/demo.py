@@ -38,6 +38,7 @@ def seed_demo_account(regions: tuple[str, ...] = ("eu-west-1", "us-east-1")) -> 
         created.setdefault("vpc", []).extend(seed_networks(session, region, exposed_default_vpc=first))
         created.setdefault("ec2", []).extend(seed_compute(session, region, encrypt_by_default=first))
         created.setdefault("kms", []).extend(seed_keys(session.client("kms", region_name=region), retire_one=first))
+        created.setdefault("inspector2", []).extend(seed_inspector(session, region, everything=first))
         if first:
             created["elbv2"] = seed_load_balancers(session, region)
             created["rds"] = seed_databases(session, region)
@@ -364,3 +365,11 @@ def seed_repositories(ecr) -> list[str]:
     )
     ecr.create_repository(repositoryName="ct-demo/sandbox")
     return ["ct-demo/api", "ct-demo/sandbox"]
+
+
+def seed_inspector(session, region: str, *, everything: bool) -> list[str]:
+    """Inspector scans EC2, ECR and Lambda in the first region, and only EC2 elsewhere."""
+    account = session.client("sts", region_name=region).get_caller_identity()["Account"]
+    kinds = ["EC2", "ECR", "LAMBDA"] if everything else ["EC2"]
+    session.client("inspector2", region_name=region).enable(accountIds=[account], resourceTypes=kinds)
+    return [f"inspector2 {region}"]
