@@ -38,15 +38,17 @@ def config_settings(factory: ClientFactory, region: str) -> ResourceDoc:
         name=f"AWS Config in {region}",
         config={
             "recorders": recorder_summaries(recorders, statuses) if "recorders" not in reads.errors else None,
-            "delivery_channels": [
-                {"name": item.get("name"), "s3_bucket": item.get("s3BucketName"), "sns_topic": item.get("snsTopicARN")}
-                for item in channels or []
-            ]
-            if channels is not None
-            else None,
+            "delivery_channels": channel_summaries(channels) if channels is not None else None,
             "errors": reads.errors,
         },
     )
+
+
+def channel_summaries(channels: list[dict]) -> list[dict]:
+    return [
+        {"name": item.get("name"), "s3_bucket": item.get("s3BucketName"), "sns_topic": item.get("snsTopicARN")}
+        for item in channels
+    ]
 
 
 def recorder_summaries(recorders: list[dict], statuses: list[dict]) -> list[dict]:
