@@ -38,10 +38,13 @@ def seed_demo_account(regions: tuple[str, ...] = ("eu-west-1", "us-east-1")) -> 
         created.setdefault("vpc", []).extend(seed_networks(session, region, exposed_default_vpc=first))
         created.setdefault("ec2", []).extend(seed_compute(session, region, encrypt_by_default=first))
         created.setdefault("kms", []).extend(seed_keys(session.client("kms", region_name=region), retire_one=first))
+        created.setdefault("inspector2", []).extend(seed_inspector(session, region, everything=first))
         if first:
             created["elbv2"] = seed_load_balancers(session, region)
             created["rds"] = seed_databases(session, region)
             created["backup"] = seed_backup_plan(session.client("backup", region_name=region))
+            created["awsconfig"] = seed_config_recorder(session, region)
+            created["ecr"] = seed_repositories(session.client("ecr", region_name=region))
     return created
 
 
@@ -221,8 +224,14 @@ def seed_compute(session, region: str, *, encrypt_by_default: bool) -> list[str]
     ec2.modify_snapshot_attribute(
         SnapshotId=shared["SnapshotId"], Attribute="createVolumePermission", OperationType="add", GroupNames=["all"]
     )
+    # The first region's instance requires IMDSv2; the second still accepts IMDSv1.
+    tokens = "required" if encrypt_by_default else "optional"
     instance = ec2.run_instances(
-        ImageId=IMAGE_ID, MinCount=1, MaxCount=1, TagSpecifications=named("app-server", "instance")
+        ImageId=IMAGE_ID,
+        MinCount=1,
+        MaxCount=1,
+        TagSpecifications=named("app-server", "instance"),
+        MetadataOptions={"HttpTokens": tokens},
     )
     instance_id = instance["Instances"][0]["InstanceId"]
     ec2.create_image(InstanceId=instance_id, Name="golden-private")
@@ -329,3 +338,38 @@ def seed_backup_plan(backup) -> list[str]:
     }
     backup.create_backup_plan(BackupPlan={"BackupPlanName": "ct-demo-daily", "Rules": [rule]})
     return ["ct-demo-daily"]
+
+
+def seed_config_recorder(session, region: str) -> list[str]:
+    """AWS Config records everything in the first region only: the other regions have no recorder."""
+    account = session.client("sts", region_name=region).get_caller_identity()["Account"]
+    bucket = "ct-demo-config-records"
+    make_bucket(session, bucket, region)
+    config = session.client("config", region_name=region)
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": f"arn:aws:iam::{account}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
+    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": bucket})
+    config.start_configuration_recorder(ConfigurationRecorderName="default")
+    return ["default"]
+
+
+def seed_repositories(ecr) -> list[str]:
+    """'ct-demo/api' scanned on push with immutable tags; 'ct-demo/sandbox' neither."""
+    ecr.create_repository(
+        repositoryName="ct-demo/api", imageScanningConfiguration={"scanOnPush": True}, imageTagMutability="IMMUTABLE"
+    )
+    ecr.create_repository(repositoryName="ct-demo/sandbox")
+    return ["ct-demo/api", "ct-demo/sandbox"]
+
+
+def seed_inspector(session, region: str, *, everything: bool) -> list[str]:
+    """Inspector scans EC2, ECR and Lambda in the first region, and only EC2 elsewhere."""
+    account = session.client("sts", region_name=region).get_caller_identity()["Account"]
+    kinds = ["EC2", "ECR", "LAMBDA"] if everything else ["EC2"]
+    session.client("inspector2", region_name=region).enable(accountIds=[account], resourceTypes=kinds)
+    return [f"inspector2 {region}"]

@@ -10,6 +10,9 @@ VOLUME = doc("aws.ec2.volume", encrypted=True, kms_key_id="arn:aws:kms:eu-west-1
 SNAPSHOT = doc("aws.ec2.snapshot", encrypted=True, kms_key_id=None, create_volume_permissions=[])
 IMAGE = doc("aws.ec2.image", public=False)
 INSTANCE = doc("aws.ec2.instance", vpc_id="vpc-1", subnet_id="subnet-1")
+IMDS_V2 = doc("aws.ec2.instance", metadata_options={"HttpTokens": "required", "HttpEndpoint": "enabled"})
+IMDS_V1 = doc("aws.ec2.instance", metadata_options={"HttpTokens": "optional", "HttpEndpoint": "enabled"})
+IMDS_OFF = doc("aws.ec2.instance", metadata_options={"HttpTokens": "optional", "HttpEndpoint": "disabled"})
 
 CASES = [
     Case("ec2_ebs_encryption_by_default", Status.PASS, REGION_ON, "on"),
@@ -60,6 +63,17 @@ CASES = [
     Case("ec2_instance_in_vpc", Status.PASS, INSTANCE, "in a VPC", reason="vpc-1"),
     Case("ec2_instance_in_vpc", Status.FAIL, doc("aws.ec2.instance", vpc_id=None), "EC2-Classic"),
     Case("ec2_instance_in_vpc", Status.ERROR, without(INSTANCE, "vpc_id"), "not collected"),
+    Case("ec2_instance_imdsv2_required", Status.PASS, IMDS_V2, "tokens required", reason="IMDSv2 is required"),
+    Case("ec2_instance_imdsv2_required", Status.PASS, IMDS_OFF, "metadata service off", reason="turned off"),
+    Case("ec2_instance_imdsv2_required", Status.FAIL, IMDS_V1, "tokens optional", reason="IMDSv1 is allowed"),
+    Case(
+        "ec2_instance_imdsv2_required",
+        Status.ERROR,
+        doc("aws.ec2.instance", metadata_options={}),
+        "options missing from the answer",
+        reason="not in the answer",
+    ),
+    Case("ec2_instance_imdsv2_required", Status.ERROR, without(IMDS_V2, "metadata_options"), "not collected"),
 ]
 
 

@@ -33,8 +33,13 @@ def compute(aws):
         SnapshotId=shared["SnapshotId"], Attribute="createVolumePermission", OperationType="add", GroupNames=["all"]
     )
     instance = ec2.run_instances(
-        ImageId=IMAGE_ID, MinCount=1, MaxCount=1, TagSpecifications=tagged("app-server", "instance")
+        ImageId=IMAGE_ID,
+        MinCount=1,
+        MaxCount=1,
+        TagSpecifications=tagged("app-server", "instance"),
+        MetadataOptions={"HttpTokens": "required"},
     )["Instances"][0]["InstanceId"]
+    ec2.run_instances(ImageId=IMAGE_ID, MinCount=1, MaxCount=1, TagSpecifications=tagged("legacy-server", "instance"))
     ec2.create_image(InstanceId=instance, Name="golden-private")
     public = ec2.create_image(InstanceId=instance, Name="golden-public")["ImageId"]
     ec2.modify_image_attribute(ImageId=public, LaunchPermission={"Add": [{"Group": "all"}]})
@@ -54,6 +59,8 @@ def test_compute_and_storage_are_judged_end_to_end(compute):
     assert result.status("ec2_ami_not_public", "golden-public") == Status.FAIL
     # moto has no EC2-Classic, so only the compliant side can be seen end to end (the other is a unit test).
     assert result.status("ec2_instance_in_vpc", "app-server") == Status.PASS
+    assert result.status("ec2_instance_imdsv2_required", "app-server") == Status.PASS
+    assert result.status("ec2_instance_imdsv2_required", "legacy-server") == Status.FAIL
 
 
 def test_ebs_encryption_by_default_is_judged_per_region(compute):

@@ -15,8 +15,10 @@ pytestmark = pytest.mark.integration
 
 REGIONS = ("eu-west-1", "us-east-1")
 # What moto cannot show both ways: it has no EC2-Classic, no root MFA, no way to age a key, a single
-# account-level Block Public Access setting, and no ListProtectedResources.
+# account-level Block Public Access setting, no ListProtectedResources, and Inspector findings only through
+# its own moto-api endpoint.
 ONE_SIDED_IN_MOTO = {
+    "inspector2_no_old_critical_findings",
     "ec2_instance_in_vpc",
     "iam_root_mfa_enabled",
     "iam_root_no_access_keys",

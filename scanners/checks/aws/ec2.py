@@ -1,8 +1,8 @@
-"""EC2: encryption of EBS volumes and snapshots, public images and snapshots, instances in a VPC."""
+"""EC2: encryption of EBS volumes and snapshots, public images and snapshots, instances in a VPC, IMDSv2."""
 
 from __future__ import annotations
 
-from scanners.checks.base import Result, check, field, listed
+from scanners.checks.base import MissingData, Result, check, field, listed
 
 ENCRYPTION_AT_REST = ("iso27001-2022:A.8.24", "iso27001-2013:A.10.1.1", "soc2-2017:CC6.1")
 NOT_SHARED_PUBLICLY = (
@@ -111,3 +111,27 @@ def instance_in_vpc(instance: dict) -> Result:
     if vpc_id:
         return Result.passed(f"runs in {vpc_id}")
     return Result.failed("the instance is not in a VPC")
+
+
+@check(
+    id="ec2_instance_imdsv2_required",
+    title="EC2 instance requires IMDSv2 (session tokens) for its metadata service",
+    resource="aws.ec2.instance",
+    severity="high",
+    controls=("iso27001-2022:A.8.9", "iso27001-2013:A.14.2.5", "soc2-2017:CC7.1"),
+    remediation="""Require session tokens (`aws ec2 modify-instance-metadata-options --http-tokens required`)
+    after checking that the instance's SDKs and agents are recent enough to use IMDSv2; set the account
+    default for new instances with `aws ec2 modify-instance-metadata-defaults --http-tokens required`.""",
+)
+def instance_imdsv2_required(instance: dict) -> Result:
+    options = field(instance, "metadata_options")
+    if not options:
+        raise MissingData("the instance's metadata options were not in the answer")
+    if options.get("HttpEndpoint") == "disabled":
+        return Result.passed("the metadata service is turned off")
+    tokens = options.get("HttpTokens")
+    if tokens == "required":
+        return Result.passed("IMDSv2 is required")
+    if tokens is None:
+        raise MissingData("the instance's metadata token setting is unknown")
+    return Result.failed(f"IMDSv1 is allowed (HttpTokens is {tokens!r}): a request forgery can read role credentials")

@@ -1,0 +1,66 @@
+"""Amazon Inspector: scanning is on for EC2, ECR and Lambda, and no critical finding stays open for long."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from scanners.checks.base import MissingData, Result, check, field, listed, timestamp
+
+REGION = "aws.inspector2.region"
+REQUIRED_TYPES = {"ec2": "EC2", "ecr": "ECR", "lambda": "Lambda"}
+# Check setting: how long an active critical finding may stay open (days).
+CRITICAL_FINDING_MAX_AGE_DAYS = 30
+VULNERABILITIES = ("iso27001-2022:A.8.8", "iso27001-2013:A.12.6.1", "soc2-2017:CC7.1")
+
+
+def status_of(region: dict, kind: str) -> str:
+    status = field(region, "account_status").get(kind)
+    if status is None:
+        raise MissingData(f"Inspector's {REQUIRED_TYPES.get(kind, kind)} scanning state was not in the answer")
+    return status
+
+
+@check(
+    id="inspector2_enabled",
+    title="Amazon Inspector scans EC2, ECR and Lambda in the region",
+    resource=REGION,
+    severity="high",
+    controls=VULNERABILITIES,
+    remediation="""Activate Amazon Inspector for EC2, ECR and Lambda in every region you use (console >
+    Amazon Inspector > Activate, or `aws inspector2 enable --resource-types EC2 ECR LAMBDA`); in an
+    organisation, let the delegated administrator turn it on for every member account.""",
+)
+def inspector_enabled(region: dict) -> Result:
+    states = {name: status_of(region, kind) for kind, name in REQUIRED_TYPES.items()}
+    off = [f"{name} ({state})" for name, state in states.items() if state != "ENABLED"]
+    if off:
+        return Result.failed(f"Inspector does not scan {listed(off)}")
+    return Result.passed("Inspector scans EC2, ECR and Lambda")
+
+
+@check(
+    id="inspector2_no_old_critical_findings",
+    title=f"No critical Amazon Inspector finding is open for more than {CRITICAL_FINDING_MAX_AGE_DAYS} days",
+    resource=REGION,
+    severity="high",
+    controls=VULNERABILITIES,
+    remediation="""Patch or rebuild the affected instances, images and functions (Inspector names the fixed
+    package version), or record a risk acceptance with a suppression rule and an exemption; critical
+    vulnerabilities should be fixed within the patch window your vulnerability policy sets.""",
+)
+def no_old_critical_findings(region: dict) -> Result:
+    if not any(status_of(region, kind) == "ENABLED" for kind in REQUIRED_TYPES):
+        return Result.not_applicable("Inspector scans nothing in the region, so it has no findings to judge")
+    findings = field(region, "critical_findings")
+    now = timestamp(field(region, "collected_at"), "collection time")
+    limit = timedelta(days=CRITICAL_FINDING_MAX_AGE_DAYS)
+    old = []
+    for finding in findings:
+        age = now - timestamp(finding.get("first_observed"), f"first sighting of {finding.get('title')}")
+        if age > limit:
+            old.append(f"{finding.get('title')} on {listed(finding.get('resources') or [])} ({age.days} days)")
+    if old:
+        return Result.failed(f"critical findings open for more than {limit.days} days: {listed(old, 3)}")
+    if findings:
+        return Result.passed(f"{len(findings)} active critical findings, all younger than {limit.days} days")
+    return Result.passed("no active critical finding")
