@@ -7,7 +7,7 @@ from scanners.aws import ClientFactory
 from scanners.checks.base import Status
 from tests.scanners.documents import scan
 from tests.scanners.fault_injection import action, faulty_endpoint
-from tests.scanners.test_checks_cloudwatch import ROOT_PATTERN, SIGNIN_PATTERN, TRAIL_NAMES, any_of
+from tests.scanners.test_checks_cloudwatch import IAM_NAMES, ROOT_PATTERN, SIGNIN_PATTERN, TRAIL_NAMES, any_of
 from tests.scanners.test_collectors_cloudtrail import log_bucket
 
 pytestmark = pytest.mark.integration
@@ -94,3 +94,25 @@ def test_metric_filters_that_cannot_be_read_make_every_alarm_check_an_error(aws,
     assert endpoint.faulted and not result.documents
     statuses = {check: verdict.status for check, _, verdict in result.all_results()}
     assert len(statuses) == 4 and set(statuses.values()) == {Status.ERROR}
+
+
+def test_an_alarm_on_metric_math_over_the_filters_metric_counts(aws):
+    trail_to_cloudwatch()
+    watch("iam-changes", any_of(IAM_NAMES), actions=None)
+    metric = {"Namespace": "CISBenchmark", "MetricName": "iam-changes"}
+    boto3.client("cloudwatch", region_name="eu-west-1").put_metric_alarm(
+        AlarmName="iam-changes-hourly",
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmActions=[TOPIC],
+        Metrics=[
+            {"Id": "changes", "MetricStat": {"Metric": metric, "Period": 300, "Stat": "Sum"}, "ReturnData": False},
+            {"Id": "total", "Expression": "changes * 1", "ReturnData": True},
+        ],
+    )
+
+    result = scan("cloudwatch")
+
+    verdict = result.result("cloudwatch_alarm_iam_policy_changes", ACCOUNT)
+    assert verdict.status == Status.PASS and "iam-changes-hourly" in verdict.reason
