@@ -20,6 +20,9 @@ ANYWHERE = [{"CidrIp": "0.0.0.0/0"}]
 ALL_ON = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
 FULL_ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 IMAGE_ID = "ami-12c6146b"
+ACCOUNT = "123456789012"  # moto's account, in the ARNs the demo writes
+TRAIL_LOG_GROUP = "ct-demo-trail"
+TRAIL_CALLS = ("CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging")
 
 
 def seed_demo_account(regions: tuple[str, ...] = ("eu-west-1", "us-east-1")) -> dict[str, list[str]]:
@@ -45,6 +48,7 @@ def seed_demo_account(regions: tuple[str, ...] = ("eu-west-1", "us-east-1")) -> 
             created["backup"] = seed_backup_plan(session.client("backup", region_name=region))
             created["awsconfig"] = seed_config_recorder(session, region)
             created["ecr"] = seed_repositories(session.client("ecr", region_name=region))
+    created["monitoring"] = seed_monitoring(session, regions)
     return created
 
 
@@ -152,7 +156,12 @@ def seed_trails(session, regions: tuple[str, ...]) -> list[str]:
         )
     audit = session.client("cloudtrail", region_name=home)
     audit.create_trail(
-        Name="org-audit", S3BucketName="ct-demo-audit-logs", IsMultiRegionTrail=True, EnableLogFileValidation=True
+        Name="org-audit",
+        S3BucketName="ct-demo-audit-logs",
+        IsMultiRegionTrail=True,
+        EnableLogFileValidation=True,
+        CloudWatchLogsLogGroupArn=f"arn:aws:logs:{home}:{ACCOUNT}:log-group:{TRAIL_LOG_GROUP}:*",
+        CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/ct-demo-trail-to-logs",
     )
     audit.start_logging(Name="org-audit")
     session.client("cloudtrail", region_name=other).create_trail(Name="local-debug", S3BucketName="ct-demo-debug-logs")
@@ -373,3 +382,39 @@ def seed_inspector(session, region: str, *, everything: bool) -> list[str]:
     kinds = ["EC2", "ECR", "LAMBDA"] if everything else ["EC2"]
     session.client("inspector2", region_name=region).enable(accountIds=[account], resourceTypes=kinds)
     return [f"inspector2 {region}"]
+
+
+def seed_monitoring(session, regions: tuple[str, ...]) -> list[str]:
+    """GuardDuty and Security Hub on in the home region only; the trail's log group kept a year, a debug
+    group kept forever; an alarm that pages on root use and one on trail changes that tells no one."""
+    home = regions[0]
+    session.client("guardduty", region_name=home).create_detector(
+        Enable=True, Features=[{"Name": "EBS_MALWARE_PROTECTION", "Status": "ENABLED"}]
+    )
+    session.client("securityhub", region_name=home).enable_security_hub()
+    logs = session.client("logs", region_name=home)
+    logs.create_log_group(logGroupName=TRAIL_LOG_GROUP)
+    logs.put_retention_policy(logGroupName=TRAIL_LOG_GROUP, retentionInDays=365)
+    logs.create_log_group(logGroupName="/ct-demo/debug")
+    cloudwatch = session.client("cloudwatch", region_name=home)
+    watched = {
+        "root-use": ('{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS }', True),
+        "trail-changes": (" || ".join(f"($.eventName = {call})" for call in TRAIL_CALLS), False),
+    }
+    for name, (pattern, pages) in watched.items():
+        metric = {"metricName": name, "metricNamespace": "CTDemo", "metricValue": "1"}
+        logs.put_metric_filter(
+            logGroupName=TRAIL_LOG_GROUP, filterName=name, filterPattern=pattern, metricTransformations=[metric]
+        )
+        cloudwatch.put_metric_alarm(
+            AlarmName=f"ct-demo-{name}",
+            MetricName=name,
+            Namespace="CTDemo",
+            Statistic="Sum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=[f"arn:aws:sns:{home}:{ACCOUNT}:ct-demo-oncall"] if pages else [],
+        )
+    return ["guardduty", "securityhub", TRAIL_LOG_GROUP, "/ct-demo/debug", "ct-demo-root-use", "ct-demo-trail-changes"]

@@ -58,6 +58,13 @@ DESIGN_CHECKS = {
     "S3 versioning or Object Lock on critical buckets": ["s3_critical_bucket_versioning"],
     "KMS keys not pending deletion": ["kms_key_not_pending_deletion"],
     "RDS automated backups on": ["rds_automated_backups_enabled"],
+    "GuardDuty and Security Hub on": ["guardduty_enabled", "guardduty_malware_protection", "securityhub_enabled"],
+    "alarms on the events practitioners watch": [
+        "cloudwatch_alarm_root_account_use",
+        "cloudwatch_alarm_iam_policy_changes",
+        "cloudwatch_alarm_cloudtrail_changes",
+        "cloudwatch_alarm_console_signin_failures",
+    ],
 }
 
 

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.integration
 REGIONS = ("eu-west-1", "us-east-1")
 # What moto cannot show both ways: it has no EC2-Classic, no root MFA, no way to age a key, a single
 # account-level Block Public Access setting, no ListProtectedResources, and Inspector findings only through
-# its own moto-api endpoint.
+# its own moto-api endpoint. The CloudWatch alarm checks judge one document per account, so one account shows
+# each of them one way only.
 ONE_SIDED_IN_MOTO = {
     "inspector2_no_old_critical_findings",
     "ec2_instance_in_vpc",
@@ -27,6 +28,10 @@ ONE_SIDED_IN_MOTO = {
     "s3_account_block_public_access",
     "cloudtrail_multi_region_trail",
     "backup_resources_protected",
+    "cloudwatch_alarm_root_account_use",
+    "cloudwatch_alarm_iam_policy_changes",
+    "cloudwatch_alarm_cloudtrail_changes",
+    "cloudwatch_alarm_console_signin_failures",
 }
 
 
@@ -68,6 +73,12 @@ def test_the_demo_tells_its_story_in_both_regions(demo_scan):
         assert demo_scan.status("kms_key_rotation_enabled", "alias/ct-demo-legacy", region) == Status.FAIL
     assert demo_scan.status("vpc_default_vpc_removed_or_isolated", "default VPC in eu-west-1") == Status.FAIL
     assert demo_scan.status("vpc_default_vpc_removed_or_isolated", "default VPC in us-east-1") == Status.PASS
+    assert demo_scan.status("guardduty_malware_protection", "GuardDuty in eu-west-1") == Status.PASS
+    assert demo_scan.status("securityhub_enabled", "Security Hub in us-east-1") == Status.FAIL
+    assert demo_scan.status("logs_log_group_retention_set", "/ct-demo/debug") == Status.FAIL
+    alarms = "CloudWatch alarms on CloudTrail events"
+    assert demo_scan.status("cloudwatch_alarm_root_account_use", alarms) == Status.PASS
+    assert "notifies no one" in demo_scan.result("cloudwatch_alarm_cloudtrail_changes", alarms).reason
 
 
 def test_seeding_twice_leaves_the_account_as_it_is(aws):

@@ -1,5 +1,39 @@
 """Importing this package registers every AWS check in REGISTRY."""
 
-from scanners.checks.aws import awsconfig, backup, cloudtrail, ec2, ecr, elbv2, iam, inspector2, kms, rds, s3, vpc
+from scanners.checks.aws import (
+    awsconfig,
+    backup,
+    cloudtrail,
+    cloudwatch,
+    ec2,
+    ecr,
+    elbv2,
+    guardduty,
+    iam,
+    inspector2,
+    kms,
+    logs,
+    rds,
+    s3,
+    securityhub,
+    vpc,
+)
 
-__all__ = ["awsconfig", "backup", "cloudtrail", "ec2", "ecr", "elbv2", "iam", "inspector2", "kms", "rds", "s3", "vpc"]
+__all__ = [
+    "awsconfig",
+    "backup",
+    "cloudtrail",
+    "cloudwatch",
+    "ec2",
+    "ecr",
+    "elbv2",
+    "guardduty",
+    "iam",
+    "inspector2",
+    "kms",
+    "logs",
+    "rds",
+    "s3",
+    "securityhub",
+    "vpc",
+]
