@@ -216,7 +216,9 @@ REST_FRAMEWORK = {
         "webhook": env_str("THROTTLE_WEBHOOK_RATE", "300/minute"),
     },
     # Behind the TLS proxy, the client's address is the last one the proxy appended to X-Forwarded-For.
-    "NUM_PROXIES": 1 if env_bool("BEHIND_TLS_PROXY") else None,
+    # 0, not None: with None DRF counts whatever X-Forwarded-For the client sends, so a forged header
+    # would give every request a fresh address.
+    "NUM_PROXIES": 1 if env_bool("BEHIND_TLS_PROXY") else 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ControlTrace API",

@@ -48,6 +48,16 @@ def test_anonymous_api_requests_and_guessed_tokens_are_throttled_per_address(pro
     assert other.status_code == 401 and other["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
+def test_a_forged_forwarded_for_header_does_not_escape_the_address_limit(production_rates):
+    client, address = APIClient(), an_address()
+    limit = production_rates["address"]
+    statuses = [
+        client.get("/api/", REMOTE_ADDR=address, HTTP_X_FORWARDED_FOR=an_address()).status_code
+        for _ in range(limit + 1)
+    ]
+    assert set(statuses[:-1]) == {401} and statuses[-1] == 429
+
+
 def test_a_token_user_is_throttled_whatever_address_they_use(production_rates, engineer):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=engineer, name='ci').secret}")
