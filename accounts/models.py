@@ -53,4 +53,14 @@ class Membership(models.Model):
 
     @property
     def expired(self) -> bool:
-        return self.expires_at is not None and self.expires_at <= timezone.now()
+        return self.expired_at(timezone.now())
+
+    def expired_at(self, at) -> bool:
+        """Access ends at `expires_at`; `current_membership` below is the same rule for querysets of people."""
+        return self.expires_at is not None and self.expires_at <= at
+
+
+def current_membership(at=None) -> models.Q:
+    """A filter on users: their membership has not expired at `at` (now)."""
+    at = at or timezone.now()
+    return models.Q(membership__expires_at__isnull=True) | models.Q(membership__expires_at__gt=at)

@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
-from accounts.models import Membership, Role
+from accounts.models import Membership, Role, current_membership
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -80,8 +79,7 @@ def owner_refusal(user: User | None, *, current_id: int | None = None) -> str | 
 
 def eligible_owners() -> QuerySet:
     """The people `can_own` accepts, as a queryset: the choices every form offers and the bulk paths check."""
-    current = Q(membership__expires_at__isnull=True) | Q(membership__expires_at__gt=timezone.now())
-    members = Q(membership__role__in=OWNER_ROLES) & current
+    members = Q(membership__role__in=OWNER_ROLES) & current_membership()
     return get_user_model().objects.filter(members | Q(is_superuser=True), is_active=True).order_by("username")
 
 

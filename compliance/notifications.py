@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, current_membership
 from compliance import state as derived
 from compliance.models import AutomatedStatus, Control, ControlState, Exemption, NoticeKind, OwnerNotice
 
@@ -63,12 +63,12 @@ def _has_access(user, now: datetime) -> bool:
     if user.is_superuser:
         return True
     membership = getattr(user, "membership", None)
-    return membership is not None and (membership.expires_at is None or membership.expires_at > now)
+    return membership is not None and not membership.expired_at(now)
 
 
 def _cisos(now: datetime) -> list:
-    current = Q(membership__expires_at__isnull=True) | Q(membership__expires_at__gt=now)
-    return list(get_user_model().objects.filter(current, is_active=True, membership__role=Role.CISO).order_by("pk"))
+    cisos = get_user_model().objects.filter(current_membership(now), is_active=True, membership__role=Role.CISO)
+    return list(cisos.order_by("pk"))
 
 
 def _told(state: ControlState, cisos: list, now: datetime) -> list:
