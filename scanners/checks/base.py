@@ -7,8 +7,9 @@ an exception) reports an error, never a pass.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -50,6 +51,26 @@ class MissingData(Exception):
 SEVERITIES = ("critical", "high", "medium", "low")
 FRAMEWORKS = ("iso27001-2022", "iso27001-2013", "soc2-2017")
 CONTROL_REF = re.compile(r"^(?P<framework>[a-z0-9-]+):(?P<ref>[A-Z0-9][A-Za-z0-9.]*)$")
+SETTING_KINDS = (int, bool, str, list)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A value a check is judged with, which the CISO may change per account; `default` applies otherwise.
+
+    A list setting holds strings or integers (for example ports allowed from the internet).
+    """
+
+    default: Any
+    help: str
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
+
+
+class SettingError(ValueError):
+    """A setting override that does not fit the check's declaration."""
 
 
 @dataclass(frozen=True)
@@ -61,13 +82,35 @@ class Check:
     severity: str
     controls: tuple[str, ...]
     remediation: str
-    evaluate: Callable[[dict], Result]
+    evaluate: Callable[..., Result]
+    settings: Mapping[str, Setting] = dataclass_field(default_factory=dict)
 
-    def run(self, document: dict) -> Result:
+    def settings_with(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The values this check is judged with: its defaults, replaced by the overrides it declares.
+
+        An override for a setting the check does not declare, or of the wrong kind, is refused.
+        """
+        values = {key: setting.default for key, setting in self.settings.items()}
+        for key, value in (overrides or {}).items():
+            declared = self.settings.get(key)
+            if declared is None:
+                raise SettingError(f"{self.id} has no setting {key!r}")
+            if not setting_fits(declared, value):
+                raise SettingError(f"{self.id}: {key} must be {kind_name(declared)}, not {value!r}")
+            values[key] = value
+        return values
+
+    def run(self, document: dict, overrides: Mapping[str, Any] | None = None) -> Result:
+        """Judge one document; a check with settings also receives its values as `settings`."""
         if document.get("type") != self.resource_type:
             return Result.error(f"{self.id} judges {self.resource_type}, not {document.get('type')!r}")
         try:
-            result = self.evaluate(document)
+            if self.settings:
+                result = self.evaluate(document, self.settings_with(overrides))
+            else:
+                result = self.evaluate(document)
+        except SettingError as exc:
+            return Result.error(str(exc))
         except MissingData as exc:
             return Result.error(str(exc))
         except Exception as exc:  # a check that breaks must not look like a pass
@@ -83,9 +126,39 @@ class Check:
 REGISTRY: dict[str, Check] = {}
 
 
-def check(*, id: str, title: str, resource: str, severity: str, controls: Iterable[str], remediation: str):
-    """Register the decorated function as a check; the function itself is returned unchanged."""
+def setting_fits(setting: Setting, value: Any) -> bool:
+    if setting.kind is bool or isinstance(value, bool):
+        return setting.kind is bool and isinstance(value, bool)
+    if setting.kind is list:
+        return isinstance(value, list) and all(type(item) in (str, int) for item in value)
+    if setting.kind is int:
+        return isinstance(value, int) and value >= 0
+    return isinstance(value, setting.kind)
+
+
+def kind_name(setting: Setting) -> str:
+    return {int: "a whole number (0 or more)", bool: "true or false", str: "text", list: "a list"}[setting.kind]
+
+
+def check(
+    *,
+    id: str,
+    title: str,
+    resource: str,
+    severity: str,
+    controls: Iterable[str],
+    remediation: str,
+    settings: Mapping[str, Setting] | None = None,
+):
+    """Register the decorated function as a check; the function itself is returned unchanged.
+
+    A check that declares `settings` is called as `evaluate(document, settings)` with their values.
+    """
     controls = tuple(controls)
+    settings = dict(settings or {})
+    for key, setting in settings.items():
+        if setting.kind not in SETTING_KINDS or not setting_fits(setting, setting.default):
+            raise ValueError(f"{id}: setting {key!r} has a default of an unsupported kind: {setting.default!r}")
     if severity not in SEVERITIES:
         raise ValueError(f"{id}: severity {severity!r} is not one of {SEVERITIES}")
     for ref in controls:
@@ -93,7 +166,7 @@ def check(*, id: str, title: str, resource: str, severity: str, controls: Iterab
         if not match or match["framework"] not in FRAMEWORKS:
             raise ValueError(f"{id}: {ref!r} is not a control reference like 'iso27001-2022:A.8.20'")
 
-    def register(evaluate: Callable[[dict], Result]) -> Callable[[dict], Result]:
+    def register(evaluate: Callable[..., Result]) -> Callable[..., Result]:
         if id in REGISTRY:
             raise ValueError(f"check {id!r} is registered twice")
         REGISTRY[id] = Check(
@@ -105,6 +178,7 @@ def check(*, id: str, title: str, resource: str, severity: str, controls: Iterab
             controls=controls,
             remediation=" ".join(remediation.split()),
             evaluate=evaluate,
+            settings=settings,
         )
         return evaluate
 

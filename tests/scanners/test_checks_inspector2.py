@@ -2,8 +2,7 @@
 
 import pytest
 
-from scanners.checks.aws.inspector2 import CRITICAL_FINDING_MAX_AGE_DAYS
-from scanners.checks.base import Status
+from scanners.checks.base import REGISTRY, Status
 from tests.scanners.documents import Case, assert_case, case_id, doc, failed_read
 
 ENABLED = "inspector2_enabled"
@@ -63,15 +62,13 @@ CASES = [
 ]
 
 
-def test_the_age_limit_is_a_named_setting_of_30_days_by_default():
-    assert CRITICAL_FINDING_MAX_AGE_DAYS == 30
+def test_the_age_limit_is_a_setting_of_30_days_by_default():
+    assert REGISTRY[OLD_FINDINGS].settings["max_age_days"].default == 30
 
 
-def test_the_age_limit_is_read_when_the_check_runs(monkeypatch):
-    from scanners.checks.aws import inspector2
-
-    monkeypatch.setattr(inspector2, "CRITICAL_FINDING_MAX_AGE_DAYS", 7)
-    result = Case(OLD_FINDINGS, Status.FAIL, region(findings=[FRESH]), "10 days with a 7-day limit").run()
+def test_an_account_may_shorten_the_age_limit():
+    story = "10 days with a 7-day limit"
+    result = Case(OLD_FINDINGS, Status.FAIL, region(findings=[FRESH]), story, settings={"max_age_days": 7}).run()
     assert result.status == Status.FAIL and "more than 7 days" in result.reason
 
 

@@ -164,3 +164,55 @@ def test_every_check_is_documented_for_the_people_who_read_the_findings():
     documented = (Path(__file__).resolve().parents[2] / "docs" / "checks.md").read_text(encoding="utf-8")
     missing = [check.id for check in all_checks() if f"`{check.id}`" not in documented]
     assert not missing, f"add these checks to docs/checks.md: {missing}"
+
+
+# Check settings ------------------------------------------------------------------------------------
+
+
+def settings_check():
+    from scanners.checks.base import Setting
+
+    def evaluate(document, settings):
+        return Result.passed(f"limit {settings['limit']}, ports {settings['ports']}")
+
+    return Check(
+        id="example_with_settings",
+        title="t",
+        service="example",
+        resource_type="aws.example.thing",
+        severity="low",
+        controls=(),
+        remediation="r",
+        evaluate=evaluate,
+        settings={"limit": Setting(30, "days"), "ports": Setting([443], "ports"), "strict": Setting(False, "s")},
+    )
+
+
+def test_a_check_with_settings_is_judged_with_its_defaults_unless_overridden():
+    example = settings_check()
+    document = {"type": "aws.example.thing", "config": {"errors": {}}}
+    assert example.run(document).reason == "limit 30, ports [443]"
+    assert example.run(document, {"limit": 7, "ports": [80, 443]}).reason == "limit 7, ports [80, 443]"
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"unknown": 1}, "has no setting 'unknown'"),
+        ({"limit": "30"}, "limit must be a whole number"),
+        ({"limit": -1}, "limit must be a whole number"),
+        ({"limit": True}, "limit must be a whole number"),
+        ({"strict": 1}, "strict must be true or false"),
+        ({"ports": "443"}, "ports must be a list"),
+    ],
+)
+def test_a_setting_that_does_not_fit_makes_the_check_an_error_never_a_pass(overrides, message):
+    result = settings_check().run({"type": "aws.example.thing", "config": {"errors": {}}}, overrides)
+    assert result.status == Status.ERROR and message in result.reason
+
+
+def test_every_declared_setting_has_a_default_of_its_kind_and_a_help_text():
+    for item in all_checks():
+        for key, setting in item.settings.items():
+            assert setting.help.strip(), f"{item.id}.{key} has no help text"
+            assert item.settings_with({key: setting.default})[key] == setting.default

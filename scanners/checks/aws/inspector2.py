@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from scanners.checks.base import MissingData, Result, check, field, listed, timestamp
+from scanners.checks.base import MissingData, Result, Setting, check, field, listed, timestamp
 
 REGION = "aws.inspector2.region"
 REQUIRED_TYPES = {"ec2": "EC2", "ecr": "ECR", "lambda": "Lambda"}
-# Check setting: how long an active critical finding may stay open (days).
-CRITICAL_FINDING_MAX_AGE_DAYS = 30
 VULNERABILITIES = ("iso27001-2022:A.8.8", "iso27001-2013:A.12.6.1", "soc2-2017:CC7.1")
 
 
@@ -40,20 +38,21 @@ def inspector_enabled(region: dict) -> Result:
 
 @check(
     id="inspector2_no_old_critical_findings",
-    title=f"No critical Amazon Inspector finding is open for more than {CRITICAL_FINDING_MAX_AGE_DAYS} days",
+    title="No critical Amazon Inspector finding stays open beyond the patch window",
     resource=REGION,
     severity="high",
     controls=VULNERABILITIES,
     remediation="""Patch or rebuild the affected instances, images and functions (Inspector names the fixed
     package version), or record a risk acceptance with a suppression rule and an exemption; critical
     vulnerabilities should be fixed within the patch window your vulnerability policy sets.""",
+    settings={"max_age_days": Setting(30, "Days an active critical finding may stay open before it is a failure")},
 )
-def no_old_critical_findings(region: dict) -> Result:
+def no_old_critical_findings(region: dict, settings: dict) -> Result:
     if not any(status_of(region, kind) == "ENABLED" for kind in REQUIRED_TYPES):
         return Result.not_applicable("Inspector scans nothing in the region, so it has no findings to judge")
     findings = field(region, "critical_findings")
     now = timestamp(field(region, "collected_at"), "collection time")
-    limit = timedelta(days=CRITICAL_FINDING_MAX_AGE_DAYS)
+    limit = timedelta(days=settings["max_age_days"])
     old = []
     for finding in findings:
         age = now - timestamp(finding.get("first_observed"), f"first sighting of {finding.get('title')}")
