@@ -1,0 +1,87 @@
+"""The demo account's scan: how many checks per service, and how long a scan of the seeded account takes.
+
+    .venv/bin/python benchmarks/demo_scan.py              # three scans of the demo account, in-process
+    .venv/bin/python benchmarks/demo_scan.py --scans 5
+
+It starts a moto server in this process, seeds it with `scanners.demo` (what `make run` shows), creates
+the `demo-aws` account on a new SQLite database (unless DATABASE_URL is set) and times `scan_run_sync`,
+the same engine `scan --sync` runs. The first scan also writes the inventory; the later ones update it.
+It uses only names that existed before issue 10, so it also measures an older checkout:
+`git worktree add /tmp/before 4a957b9 && cp benchmarks/demo_scan.py /tmp/before/benchmarks/`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def environment() -> dict:
+    env = dict(os.environ)
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='ct-bench-demo-')}/bench.sqlite3"
+    env.update({"CONTROLTRACE_TESTING": "true", "MEDIA_ROOT": tempfile.mkdtemp(prefix="ct-bench-media-")})
+    env.pop("REDIS_URL", None)
+    env.pop("CELERY_BROKER_URL", None)
+    return env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scans", type=int, default=3)
+    args = parser.parse_args()
+    env = environment()
+    os.environ.update(env)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+    subprocess.run([*manage, "load_catalogs"], env=env, check=True, stdout=subprocess.DEVNULL)
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from scanners import engine
+    from scanners.checks import base as checks
+    from scanners.demo_cloud import DEMO_REGIONS, demo_cloud_start
+    from scanners.models import ScanRun
+    from scanners.services import cloud_account_create
+
+    server = demo_cloud_start()
+    try:
+        from scanners.demo import seed_demo_account
+
+        started = time.perf_counter()
+        seed_demo_account(regions=DEMO_REGIONS)
+        seeded = time.perf_counter() - started
+        engine.registries_load()
+        per_service = Counter(check.service for check in checks.all_checks())
+        account = cloud_account_create(name="demo-aws", regions=list(DEMO_REGIONS))
+        timings, findings = [], 0
+        for _ in range(args.scans):
+            run = ScanRun.objects.create(account=account)
+            started = time.perf_counter()
+            run = engine.scan_run_sync(run_id=run.pk)
+            timings.append(time.perf_counter() - started)
+            findings = run.findings.count()
+    finally:
+        server.stop()
+
+    print(f"checks: {sum(per_service.values())} over {len(per_service)} services")
+    print("  " + ", ".join(f"{service} {count}" for service, count in sorted(per_service.items())))
+    print(f"regions: {', '.join(DEMO_REGIONS)}; seeding moto {seeded:.1f} s; findings per scan: {findings}")
+    print(f"scan s: {', '.join(f'{t:.2f}' for t in timings)}; median {statistics.median(timings):.2f}")
+    print(f"load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; cores: {os.cpu_count()}")
+
+
+if __name__ == "__main__":
+    main()
