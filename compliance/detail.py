@@ -8,6 +8,7 @@ The evidence app builds its section from here too (evidence depends on complianc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -18,6 +19,14 @@ from compliance.models import Control, ControlMapping, DocumentLink, MappingRela
 from compliance.state import VERDICT_RELATIONS, DerivedState, control_states
 
 EVIDENCE_SHOWN = 50
+# Sections that apps above compliance add to the control page (compliance never imports them): each
+# builder takes the control and returns its section's context. `scanners` adds which sources evidence it.
+ADDED_SECTIONS: dict[str, Callable[[Control], dict]] = {}
+
+
+def section_add(name: str, build: Callable[[Control], dict]) -> None:
+    ADDED_SECTIONS[name] = build
+
 
 # How a mapping reads from the other end: A subset of B means B is a superset of A.
 INVERSE = {MappingRelation.SUBSET: MappingRelation.SUPERSET, MappingRelation.SUPERSET: MappingRelation.SUBSET}
@@ -154,4 +163,5 @@ def page_context(control: Control, user) -> dict:
         **exemptions_section(control, user),
         **mapped_section(control),
         **history_section(control),
+        **{key: value for build in ADDED_SECTIONS.values() for key, value in build(control).items()},
     }

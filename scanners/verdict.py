@@ -70,7 +70,21 @@ def checks_deciding(all_checks: Iterable[checks.Check] | None = None) -> dict[Co
 
 def checks_deciding_for(control_key: str, all_checks: Iterable[checks.Check] | None = None) -> dict[str, Speaks]:
     """{check id: why} for one control, `iso27001-2022:A.8.20`; empty for an unknown or unchecked control."""
-    for control, speaks in checks_deciding(all_checks).items():
-        if f"{control.framework.slug}:{control.ref}" == control_key:
-            return speaks
-    return {}
+    framework, _, ref = control_key.partition(":")
+    control = Control.objects.select_related("framework").filter(framework__slug=framework, ref=ref).first()
+    return checks_speaking_for(control, all_checks) if control else {}
+
+
+def checks_speaking_for(control: Control, all_checks: Iterable[checks.Check] | None = None) -> dict[str, Speaks]:
+    """`checks_deciding` for one control, in one query: the checks naming it, then those of its equal peers."""
+    all_checks = list(checks.all_checks() if all_checks is None else all_checks)
+    key = f"{control.framework.slug}:{control.ref}"
+    speaks = {check.id: Speaks(check.id) for check in all_checks if key in check.controls}
+    equal = ControlMapping.objects.filter(Q(source=control) | Q(target=control), relation__in=VERDICT_RELATIONS)
+    for mapping in equal.select_related("source__framework", "target__framework"):
+        peer = mapping.target if mapping.source_id == control.pk else mapping.source
+        peer_key = f"{peer.framework.slug}:{peer.ref}"
+        for check in all_checks:
+            if peer_key in check.controls:
+                speaks.setdefault(check.id, Speaks(check.id, through=peer))
+    return speaks

@@ -330,3 +330,28 @@ def test_the_control_page_runs_the_same_queries_however_much_is_linked(client, c
     many = _detail_queries(client, control)
     assert few == many
     assert many <= 30
+
+
+def test_the_control_page_says_which_sources_evidence_it_and_through_which_checks(client, auditor, catalogs):
+    client.force_login(auditor)
+    page = client.get("/controls/iso27001-2022/A.8.16/").text
+    assert "Evidenced automatically by" in page
+    assert "AWS GuardDuty" in page and "guardduty_enabled" in page
+    assert "AWS Security Hub" in page
+
+    unchecked = client.get("/controls/iso27001-2022/A.5.1/").text
+    assert "No automated check speaks for this control" in unchecked
+
+
+def test_a_check_of_an_equal_control_is_named_with_the_mapping_it_comes_through(client, auditor, catalogs):
+    from compliance.models import ControlMapping, MappingRelation
+
+    client.force_login(auditor)
+    old = Control.objects.get(framework__slug="iso27001-2013", ref="A.13.1.1")
+    new = Control.objects.get(framework__slug="iso27001-2022", ref="A.8.20")
+    assert ControlMapping.objects.filter(source=old, target=new, relation=MappingRelation.EQUAL).exists() or (
+        ControlMapping.objects.filter(source=new, target=old, relation=MappingRelation.EQUAL).exists()
+    )
+    page = client.get(old.get_absolute_url()).text
+    assert "vpc_default_security_group_closed" in page  # names A.13.1.1 itself
+    assert "ec2_instance_in_vpc" in page and "through A.8.20 (equal)" in page  # names only A.8.20

@@ -210,3 +210,11 @@ def test_a_mapping_corrected_in_the_admin_changes_the_status_without_waiting_for
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/admin/compliance/controlmapping/{mapping.pk}/change/", {**data, "relation": "intersect"})
     assert automated("A.5.13") == AutomatedStatus.NONE
+
+
+def test_one_control_asked_alone_hears_the_same_checks_as_all_controls_asked_at_once(catalogs):
+    everything = checks_deciding()
+    assert everything
+    for control, speaks in everything.items():
+        alone = checks_deciding_for(f"{control.framework.slug}:{control.ref}")
+        assert {key: value.why for key, value in alone.items()} == {key: value.why for key, value in speaks.items()}
