@@ -74,11 +74,11 @@ def record_section(control: Control, user, form: forms.ControlRecordForm | None 
     return {"control": control, "can_edit": roles.can_edit_control(user, control), "record_form": form}
 
 
-def documents_section(control: Control, user, form: forms.DocumentLinkForm | None = None) -> dict:
+def documents_section(control: Control, user, form: forms.DocumentLinkForm | None = None, search: str = "") -> dict:
     links = DocumentLink.objects.filter(control=control).select_related("document", "linked_by")
     can_contribute = roles.can_contribute(user)
     if can_contribute and form is None:
-        form = forms.DocumentLinkForm(control=control)
+        form = forms.DocumentLinkForm(control=control, search=search)
     return {
         "control": control,
         "document_links": links.order_by("document__title"),

@@ -105,8 +105,13 @@ class ControlRecordForm(DistinctIds, RecordRule, forms.ModelForm):
 
 
 class DocumentLinkForm(DistinctIds, forms.Form):
-    """Link an existing document, or create one and link it, in one step."""
+    """Link an existing document, or create one and link it, in one step.
 
+    The picker offers at most PICKER_SIZE documents, those whose title matches what was searched: a register
+    of thousands of documents is searched, never rendered whole. Any linkable document is accepted.
+    """
+
+    PICKER_SIZE = 20
     id_prefix = "doclink"
     document = forms.ModelChoiceField(
         queryset=Document.objects.none(), required=False, label="Existing document", empty_label="Choose…"
@@ -117,10 +122,21 @@ class DocumentLinkForm(DistinctIds, forms.Form):
         max_length=500, required=False, label="URL", assume_scheme="https", validators=[validate_http_url]
     )
 
-    def __init__(self, *args, control: Control | None = None, **kwargs):
+    def __init__(self, *args, control: Control | None = None, search: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        documents = Document.objects.all()
-        self.fields["document"].queryset = documents.exclude(controls=control) if control else documents
+        documents = Document.objects.linkable_to(control) if control else Document.objects.all()
+        self.fields["document"].queryset = documents
+        self.search = search.strip()
+        self.fields["document"].widget.choices = [("", "Choose…"), *self.offered(documents)]
+
+    def offered(self, documents) -> list[tuple[int, str]]:
+        """The picker's options: the documents matching the search, and the one already chosen."""
+        chosen = self.data.get(self.add_prefix("document")) if self.is_bound else None
+        matching = documents.titled_like(self.search).order_by("title", "pk")[: self.PICKER_SIZE]
+        options = [(document.pk, document.title) for document in matching]
+        if chosen and str(chosen).isdigit() and all(str(pk) != chosen for pk, _ in options):
+            options += [(document.pk, document.title) for document in documents.filter(pk=chosen)]
+        return options
 
     def clean(self):
         cleaned = super().clean()

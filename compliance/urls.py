@@ -13,6 +13,7 @@ urlpatterns = [
     path(CONTROL + "edit/", controls.control_edit, name="control-edit"),
     path(CONTROL + "part/<slug:section>/", controls.control_section, name="control-section"),
     path(CONTROL + "documents/link/", control_links.control_document_link, name="control-document-link"),
+    path(CONTROL + "documents/options/", controls.control_document_options, name="control-document-options"),
     path(CONTROL + "documents/<int:pk>/unlink/", control_links.control_document_unlink, name="control-document-unlink"),
     path(CONTROL + "tickets/link/", control_links.control_ticket_link, name="control-ticket-link"),
     path(CONTROL + "tickets/<int:pk>/unlink/", control_links.control_ticket_unlink, name="control-ticket-unlink"),

@@ -229,6 +229,18 @@ def validate_http_url(value: str) -> None:
         raise ValidationError("Enter a valid http:// or https:// link.", code="invalid") from None
 
 
+class DocumentQuerySet(models.QuerySet):
+    def linkable_to(self, control: Control) -> DocumentQuerySet:
+        return self.exclude(controls=control)
+
+    def titled_like(self, words: str) -> DocumentQuerySet:
+        """Documents whose title holds every word typed, in any order and case."""
+        matching = self
+        for word in words.split():
+            matching = matching.filter(title__icontains=word)
+        return matching
+
+
 class Document(models.Model):
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=12, choices=DocumentKind.choices, default=DocumentKind.POLICY)
@@ -244,6 +256,7 @@ class Document(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]

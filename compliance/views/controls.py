@@ -15,6 +15,7 @@ from compliance.models import Control
 from compliance.views.htmx import changed, wants_fragment
 
 TEMPLATE = "compliance/control_detail.html"
+DOCUMENT_SEARCH = "documents"
 # Sections the page fetches alone: state and history redraw themselves on `controlChanged` (any change
 # can alter them); the evidence section is fetched again when someone cancels adding evidence.
 SECTIONS = {
@@ -41,6 +42,8 @@ def editable_control(request: HttpRequest, framework: str, ref: str) -> Control:
 def full_page(request: HttpRequest, control: Control, **overrides) -> TemplateResponse:
     """The whole page, with a section's bound form (and its errors) when a plain POST was refused."""
     context = {**detail.page_context(control, request.user), **overrides}
+    if DOCUMENT_SEARCH in request.GET and "document_form" not in overrides:  # the picker searched without JavaScript
+        context.update(detail.documents_section(control, request.user, search=request.GET[DOCUMENT_SEARCH]))
     return TemplateResponse(request, TEMPLATE, context)
 
 
@@ -48,6 +51,15 @@ def full_page(request: HttpRequest, control: Control, **overrides) -> TemplateRe
 @viewer_required
 def control_detail(request: HttpRequest, framework: str, ref: str) -> HttpResponse:
     return full_page(request, visible_control(request, framework, ref))
+
+
+@require_GET
+@contributor_required
+def control_document_options(request: HttpRequest, framework: str, ref: str) -> HttpResponse:
+    """The document picker's options for what was typed in its search box (htmx)."""
+    control = visible_control(request, framework, ref)
+    context = detail.documents_section(control, request.user, search=request.GET.get(DOCUMENT_SEARCH, ""))
+    return TemplateResponse(request, f"{TEMPLATE}#document-options", context)
 
 
 @require_GET

@@ -1,6 +1,7 @@
 """A control's page: its record edited in place, documents, tickets, exemptions, mappings and history."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance import services
+from compliance.forms import DocumentLinkForm
 from compliance.models import Control, ControlState, ControlStatus, Document, Exemption, Ticket
 from evidence.services import evidence_add
 
@@ -355,3 +357,39 @@ def test_a_check_of_an_equal_control_is_named_with_the_mapping_it_comes_through(
     page = client.get(old.get_absolute_url()).text
     assert "vpc_default_security_group_closed" in page  # names A.13.1.1 itself
     assert "ec2_instance_in_vpc" in page and "through A.8.20 (equal)" in page  # names only A.8.20
+
+
+def _register_of_documents(actor, titles):
+    return [services.document_create(actor=actor, title=title, kind="procedure") for title in titles]
+
+
+def test_the_document_picker_offers_a_searched_few_not_the_whole_register(client, engineer, control):
+    _register_of_documents(engineer, [f"Runbook {i:03}" for i in range(60)] + ["Incident response plan"])
+    client.force_login(engineer)
+
+    page = client.get(control.get_absolute_url()).text
+    picker = re.search(r'<select name="document"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert picker.count("<option") == 1 + DocumentLinkForm.PICKER_SIZE  # "Choose…" and the first by title
+    assert "Incident response plan" in picker and "Runbook 059" not in page
+
+    options = client.get(url(control, "documents", "options") + "?documents=incident plan", **HTMX)
+    assert options.status_code == 200
+    assert "Incident response plan" in options.text and "Runbook" not in options.text
+    assert options.text.startswith('<option value="">')
+
+    without_javascript = client.get(control.get_absolute_url() + "?documents=runbook 059").text
+    assert "Runbook 059" in without_javascript and "Runbook 058" not in without_javascript
+
+
+def test_a_document_the_picker_did_not_offer_can_still_be_linked(client, engineer, control):
+    documents = _register_of_documents(engineer, [f"Runbook {i:03}" for i in range(30)])
+    client.force_login(engineer)
+    last = documents[-1]
+    response = client.post(url(control, "documents/link"), {"document": last.pk, "kind": "policy"}, **HTMX)
+    assert response.status_code == 200
+    assert control.documents.filter(pk=last.pk).exists()
+
+
+def test_only_contributors_search_the_document_picker(client, auditor, control):
+    client.force_login(auditor)
+    assert client.get(url(control, "documents", "options") + "?documents=x", **HTMX).status_code == 403
