@@ -186,10 +186,15 @@ def check(
 
 
 def service_of(evaluate: Callable, resource: str) -> str:
-    """The service group a check belongs to: its module under scanners.checks.aws, else the resource type."""
+    """The service group a check belongs to: its module under scanners.checks.aws (`s3`), or under another
+    source's package the source and module (`scanners.checks.github.repos` -> `github_repos`); else the
+    resource type's service."""
     module = getattr(evaluate, "__module__", "")
     if module.startswith("scanners.checks.aws."):
         return module.rsplit(".", 1)[1]
+    if module.startswith("scanners.checks.") and module.count(".") == 3:
+        source, name = module.split(".")[2:]
+        return f"{source}_{name}"
     return resource.split(".")[1]
 
 
