@@ -38,6 +38,9 @@ SECONDARY_LIMIT_WAIT_SECONDS = 60
 MAX_ATTEMPTS = 3
 TIMEOUT = (5, 30)
 TOKEN_REFRESH_MARGIN_SECONDS = 300
+NO_CREDENTIALS = (
+    "no GitHub credentials: set GITHUB_TOKEN, GITHUB_TOKEN_FILE, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY_FILE"
+)
 
 
 class GitHubError(ReadError):
@@ -81,7 +84,7 @@ def credentials_source() -> str:
         return "a token in GITHUB_TOKEN"
     if os.environ.get("GITHUB_TOKEN_FILE"):
         return f"a token in the file GITHUB_TOKEN_FILE names ({os.environ['GITHUB_TOKEN_FILE']})"
-    return "none: set GITHUB_TOKEN, GITHUB_TOKEN_FILE, or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY_FILE"
+    return NO_CREDENTIALS
 
 
 class GitHubClient:
@@ -138,7 +141,7 @@ class GitHubClient:
         if not token and os.environ.get("GITHUB_TOKEN_FILE", "").strip():
             token = _read_secret_file(os.environ["GITHUB_TOKEN_FILE"].strip(), "GITHUB_TOKEN_FILE")
         if not token:
-            raise GitHubError(f"no GitHub credentials: {credentials_source()}")
+            raise GitHubError(NO_CREDENTIALS)
         return cls(org, token=token, **settings)
 
     # What the engine asks of every source's client ------------------------------------------------
@@ -268,7 +271,7 @@ class GitHubClient:
         if self._token and time.time() < self._token_expires_at - TOKEN_REFRESH_MARGIN_SECONDS:
             return self._token
         if not self._app_id:
-            raise GitHubError("no GitHub credentials: " + credentials_source())
+            raise GitHubError(NO_CREDENTIALS)
         self._token, self._token_expires_at = self._installation_token()
         return self._token
 
