@@ -249,3 +249,18 @@ def test_add_github_org_refuses_a_bad_login_or_a_duplicate(db):
     call_command("add_github_org", "acme", "--name=code", stdout=StringIO())
     with pytest.raises(CommandError, match="already exists"):
         call_command("add_github_org", "other", "--name=code", stdout=StringIO())
+
+
+def test_the_ciso_edits_a_github_organisation_in_the_admin_without_regions_to_give(client, ciso):
+    from django.urls import reverse
+
+    account = github_org_add(org="acme")
+    client.force_login(ciso)
+    change = reverse("admin:scanners_cloudaccount_change", args=[account.pk])
+    form = {"name": "github-acme", "provider": "github", "account_id": "acme", "role_arn": "", "external_id": ""}
+
+    response = client.post(change, {**form, "enabled": "on", "regions_text": "global", "schedule_text": "6h"})
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    account.refresh_from_db()
+    assert account.regions == ["global"] and account.schedule.interval.every == 6
