@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -249,6 +249,26 @@ def timestamp(value: Any, what: str) -> datetime:
     if moment.tzinfo is None:
         raise MissingData(f"{what} has no time zone: {value!r}")
     return moment
+
+
+def none_open_too_long(
+    items: list[dict],
+    *,
+    now: datetime,
+    max_age_days: int,
+    opened_at: Callable[[dict], datetime],
+    describe: Callable[[dict], str],
+    what: str,
+) -> Result:
+    """Failed when an item (a finding, an alert) has been open more than `max_age_days`, naming the oldest
+    offenders and their ages; passed otherwise, saying how many are open. `what`: "active critical findings"."""
+    limit = timedelta(days=max_age_days)
+    old = [f"{describe(item)} ({age.days} days)" for item in items if (age := now - opened_at(item)) > limit]
+    if old:
+        return Result.failed(f"{what} open for more than {max_age_days} days: {listed(old, 3)}")
+    if items:
+        return Result.passed(f"{len(items)} {what}, all younger than {max_age_days} days")
+    return Result.passed(f"no {what}")
 
 
 def listed(items: Iterable[str], limit: int = 5) -> str:

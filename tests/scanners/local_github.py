@@ -18,12 +18,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from tests.scanners.fault_injection import serving
 
 RATE_LIMIT = 5000
 DEFAULT_PER_PAGE = 30
@@ -397,12 +399,5 @@ def _handler(github: LocalGitHub) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def local_github(**settings) -> Iterator[LocalGitHub]:
     github = LocalGitHub(**settings)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(github))
-    github.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(github)) as github.url:
         yield github
-    finally:
-        server.shutdown()
-        server.server_close()

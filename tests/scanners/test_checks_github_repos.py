@@ -100,7 +100,7 @@ CASES = [
     Case(ALERTS_ON, Status.FAIL, repo(alerts_on=False), "disabled", reason="alerts are disabled"),
     Case(ALERTS_ON, Status.NOT_APPLICABLE, archived_repo(), "archived", reason="archived"),
     Case(ALERTS_ON, Status.ERROR, failed_read(repo(), "vulnerability_alerts"), "unreadable", reason="access denied"),
-    Case(OLD_ALERTS, Status.PASS, repo(), "no alert", reason="no open critical alert"),
+    Case(OLD_ALERTS, Status.PASS, repo(), "no alert", reason="no critical Dependabot alerts"),
     Case(OLD_ALERTS, Status.PASS, repo(alerts=[FRESH]), "a fresh one", reason="all younger than 30 days"),
     Case(
         OLD_ALERTS,

@@ -78,7 +78,7 @@ def test_each_repository_is_judged_on_protection_secret_scanning_and_dependabot(
     _, repos = scan_github(github)
 
     assert {check: repos.status(check, "acme/api") for check in REPO_CHECKS} == dict.fromkeys(REPO_CHECKS, Status.PASS)
-    assert repos.result(OLD_ALERTS, "acme/api").reason == "1 open critical alerts, all younger than 30 days"
+    assert repos.result(OLD_ALERTS, "acme/api").reason == "1 critical Dependabot alerts, all younger than 30 days"
     assert repos.result(PROTECTED, "acme/web").reason == "the default branch main is not protected"
     assert repos.status(SECRET_SCANNING, "acme/web") == Status.FAIL
     assert repos.status(ALERTS_ON, "acme/web") == Status.FAIL

@@ -5,9 +5,7 @@ Archived repositories are read-only: nothing can be pushed or merged, so the che
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from scanners.checks.base import MissingData, Result, Setting, check, field, listed, timestamp
+from scanners.checks.base import MissingData, Result, Setting, check, field, listed, none_open_too_long, timestamp
 
 REPOSITORY = "github.repository"
 VULNERABILITIES = ("iso27001-2022:A.8.8", "iso27001-2013:A.12.6.1", "soc2-2017:CC7.1")
@@ -136,16 +134,11 @@ def no_old_critical_dependabot_alerts(repo: dict, settings: dict) -> Result:
         return Result.not_applicable("archived: GitHub raises no alerts on it")
     if field(repo, "vulnerability_alerts") is not True:
         return Result.not_applicable("Dependabot alerts are disabled, so there are no alerts to judge")
-    alerts = field(repo, "critical_dependabot_alerts")
-    now = timestamp(field(repo, "collected_at"), "collection time")
-    limit = timedelta(days=settings["max_age_days"])
-    old = []
-    for alert in alerts:
-        age = now - timestamp(alert.get("created_at"), f"opening of alert {alert.get('number')}")
-        if age > limit:
-            old.append(f"{alert.get('advisory')} in {alert.get('package')} ({age.days} days)")
-    if old:
-        return Result.failed(f"critical alerts open for more than {limit.days} days: {listed(old, 3)}")
-    if alerts:
-        return Result.passed(f"{len(alerts)} open critical alerts, all younger than {limit.days} days")
-    return Result.passed("no open critical alert")
+    return none_open_too_long(
+        field(repo, "critical_dependabot_alerts"),
+        now=timestamp(field(repo, "collected_at"), "collection time"),
+        max_age_days=settings["max_age_days"],
+        opened_at=lambda alert: timestamp(alert.get("created_at"), f"opening of alert {alert.get('number')}"),
+        describe=lambda alert: f"{alert.get('advisory')} in {alert.get('package')}",
+        what="critical Dependabot alerts",
+    )
