@@ -91,6 +91,17 @@ def test_each_repository_is_judged_on_protection_secret_scanning_and_dependabot(
     assert len(github.calls("/orgs/acme/repos")) == 4 and len(github.calls("/orgs/acme/dependabot/alerts")) == 2
 
 
+def test_repositories_are_yielded_one_by_one_so_a_large_organisation_s_unit_keeps_its_lease(github):
+    from scanners.collectors.github.repos import collect
+
+    documents = collect(client_of(github), "global")
+    first = next(documents)
+
+    assert first.name == "acme/api"
+    assert github.calls("/repos/acme/api/") and not github.calls("/repos/acme/legacy/")  # not read yet
+    assert [doc.name for doc in documents] == ["acme/web", "acme/legacy", "acme/old"]
+
+
 def test_a_two_factor_setting_hidden_from_a_non_owner_is_an_error_not_a_pass(github):
     github.two_factor_requirement_enabled = None  # GitHub leaves the field out for non-owners
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -22,18 +23,34 @@ SECURITY_SETTINGS_HIDDEN = (
 )
 
 
+@dataclass(frozen=True)
+class Listing:
+    """The organisation's repositories and open critical Dependabot alerts, read before any repository."""
+
+    repos: list[dict]
+    critical_alerts: dict[str, list[dict]]
+    alert_errors: dict[str, str]
+    collected_at: datetime
+
+
 @service_group(name="github_repos", resource_types=(REPOSITORY,), is_global=True, provider="github")
 def collect(client: GitHubClient, region: str) -> Iterator[ResourceDoc | CollectionError]:
-    yield from collected((REPOSITORY,), region, lambda: repositories(client, region))
+    """The listing is read whole first (a failure is an error for every repository); then each repository is
+    read and yielded in turn, its failed reads kept in its document, so a large organisation's unit renews
+    its lease as it goes."""
+    for listed in collected((REPOSITORY,), region, lambda: [organisation_listing(client)]):
+        if isinstance(listed, CollectionError):
+            yield listed
+            return
+        for repo in listed.repos:
+            yield repository(client, repo, listed, region)
 
 
-def repositories(client: GitHubClient, region: str) -> Iterator[ResourceDoc]:
-    listed = client.pages(f"/orgs/{client.org}/repos", type="all")
+def organisation_listing(client: GitHubClient) -> Listing:
+    repos = client.pages(f"/orgs/{client.org}/repos", type="all")
     alerts = SubReads()
     critical = alerts("critical_dependabot_alerts", lambda: critical_alerts_by_repository(client))
-    collected_at = datetime.now(UTC)
-    for repo in listed:
-        yield repository(client, repo, critical or {}, alerts.errors, collected_at, region)
+    return Listing(repos, critical or {}, alerts.errors, datetime.now(UTC))
 
 
 def critical_alerts_by_repository(client: GitHubClient) -> dict[str, list[dict]]:
@@ -55,21 +72,14 @@ def alert_summary(alert: dict) -> dict:
     }
 
 
-def repository(
-    client: GitHubClient,
-    repo: dict,
-    critical_alerts: dict[str, list[dict]],
-    alert_errors: dict[str, str],
-    collected_at: datetime,
-    region: str,
-) -> ResourceDoc:
+def repository(client: GitHubClient, repo: dict, listed: Listing, region: str) -> ResourceDoc:
     full_name = repo["full_name"]
     reads = SubReads()
     config = {
         "archived": repo.get("archived"),
         "visibility": repo.get("visibility"),
         "default_branch": repo.get("default_branch"),
-        "collected_at": collected_at,
+        "collected_at": listed.collected_at,
     }
     if not repo.get("archived"):
         path = f"/repos/{full_name}"
@@ -81,7 +91,7 @@ def repository(
         security = repo.get("security_and_analysis")
         if security is None:
             reads.failed("secret_scanning", reason=SECURITY_SETTINGS_HIDDEN)
-        for name, message in alert_errors.items():
+        for name, message in listed.alert_errors.items():
             reads.failed(name, reason=message)
         config |= {
             "default_branch_protection": protection,
@@ -89,7 +99,7 @@ def repository(
             "vulnerability_alerts": reads(
                 "vulnerability_alerts", lambda: client.exists(f"{path}/vulnerability-alerts")
             ),
-            "critical_dependabot_alerts": None if alert_errors else critical_alerts.get(full_name, []),
+            "critical_dependabot_alerts": None if listed.alert_errors else listed.critical_alerts.get(full_name, []),
         }
     return document(
         uid=f"github:{full_name}",
