@@ -80,6 +80,11 @@ def service_group(*, name: str, resource_types: Iterable[str], is_global: bool =
     return register
 
 
+def services_of(provider: str) -> set[str]:
+    """The service groups that read accounts of this provider (`aws`, `github`)."""
+    return {name for name, group in SERVICE_GROUPS.items() if group.provider == provider}
+
+
 def jsonable(value: Any) -> Any:
     """Documents are stored as JSON: dates become ISO 8601 strings, SDK response metadata is dropped."""
     if isinstance(value, dict):

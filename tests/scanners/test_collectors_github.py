@@ -3,6 +3,7 @@ and scanned end to end by the engine in this process, with its credential kept o
 
 from __future__ import annotations
 
+import json
 import logging
 from io import StringIO
 
@@ -275,3 +276,24 @@ def test_the_ciso_edits_a_github_organisation_in_the_admin_without_regions_to_gi
     assert response.status_code == 302, response.content.decode()[:2000]
     account.refresh_from_db()
     assert account.regions == ["global"] and account.schedule.interval.every == 6
+
+
+def test_a_github_scan_evidences_only_the_controls_its_checks_speak_for(github_env, catalogs):
+    from evidence.models import Evidence
+
+    account = github_org_add(org="acme")
+
+    run = engine.scan_run_sync(run_id=scan_request(account=account, enqueue=False).pk)
+
+    evidenced = {
+        (control.framework.slug, control.ref)
+        for item in Evidence.objects.filter(produced_by=f"scan {run.pk} of github-acme")
+        for control in item.controls.all()
+    }
+    assert ("iso27001-2022", "A.8.4") in evidenced and ("iso27001-2013", "A.9.4.5") in evidenced
+    assert ("iso27001-2022", "A.8.20") not in evidenced  # an AWS network control: nothing of it was scanned
+    authentication = Evidence.objects.get(
+        produced_by=f"scan {run.pk} of github-acme", controls__framework__slug="iso27001-2022", controls__ref="A.8.5"
+    )
+    with authentication.file.open("rb") as report:
+        assert [item["check"] for item in json.load(report)["checks"]] == [TWO_FACTOR]  # not IAM's MFA checks
