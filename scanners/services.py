@@ -172,6 +172,8 @@ def cloud_account_update(
     unknown = set(changes) - set(ACCOUNT_FIELDS)
     if unknown:
         raise TypeError(f"cloud_account_update cannot change {', '.join(sorted(unknown))}")
+    if "regions" in changes and account.provider == Provider.GITHUB:
+        raise ValidationError("A GitHub organisation has no regions to change.")
     if "regions" in changes:
         changes["regions"] = regions_parse(changes["regions"])
     for name, value in changes.items():

@@ -297,3 +297,16 @@ def test_a_github_scan_evidences_only_the_controls_its_checks_speak_for(github_e
     )
     with authentication.file.open("rb") as report:
         assert [item["check"] for item in json.load(report)["checks"]] == [TWO_FACTOR]  # not IAM's MFA checks
+
+
+def test_a_github_organisation_has_no_regions_to_change(db):
+    from django.core.exceptions import ValidationError
+
+    from scanners.services import cloud_account_update
+
+    account = github_org_add(org="acme")
+
+    with pytest.raises(ValidationError, match="no regions to change"):
+        cloud_account_update(account=account, regions="eu-west-1")
+    account.refresh_from_db()
+    assert account.regions == ["global"]
