@@ -20,6 +20,7 @@ from evidence.models import EvidenceKind
 from evidence.services import evidence_add, evidence_summary_refresh
 from ledger.chain import ledger_batch
 from scanners.checks import base as checks
+from scanners.collectors.base import services_of
 from scanners.models import CheckStatus, Finding, FindingStatus, RunState, ScanRun
 from scanners.services import automated_evidence_valid_until
 from scanners.verdict import Speaks, checks_deciding
@@ -109,7 +110,8 @@ def scan_evidence_record(*, run: ScanRun) -> list:
 
     The report lists the same checks that decide the control's status, each with why it speaks for it.
     """
-    registry = {check.id: check for check in checks.all_checks()}
+    scanned = services_of(run.account.provider)  # an AWS scan says nothing about a GitHub control, nor the reverse
+    registry = {check.id: check for check in checks.all_checks() if check.service in scanned}
     deciding = checks_deciding(registry.values())
     results: dict[str, list[dict]] = defaultdict(list)
     rows = Finding.objects.filter(run=run).order_by("check_id", "resource__uid")

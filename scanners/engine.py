@@ -23,32 +23,41 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from scanners import automation, recording
-from scanners.aws import ClientFactory, describe_error
+from scanners.aws import ClientFactory
 from scanners.collectors import base as collectors
-from scanners.collectors.base import CollectionError
-from scanners.models import FINISHED_STATES, CloudAccount, Resource, RunState, ScanRun, ScanUnit, UnitState
+from scanners.collectors.base import CollectionError, read_error_text
+from scanners.github import GitHubClient
+from scanners.models import FINISHED_STATES, CloudAccount, Provider, Resource, RunState, ScanRun, ScanUnit, UnitState
 
 logger = logging.getLogger(__name__)
 
 # Errors worth another attempt: the network or the database went away for a moment.
 RETRYABLE = (botocore.exceptions.ConnectionError, OperationalError, InterfaceError)
-REGISTRY_MODULES = ("scanners.collectors.aws", "scanners.checks.aws")
+REGISTRY_MODULES = (
+    "scanners.collectors.aws",
+    "scanners.checks.aws",
+    "scanners.collectors.github",
+    "scanners.checks.github",
+)
 DISCOVERY_REGION = "us-east-1"
 DOC_BATCH = 500
 
 
 def registries_load() -> None:
-    """Importing the AWS collectors and checks registers them."""
+    """Importing the collectors and checks of every source (AWS, GitHub) registers them."""
     for name in REGISTRY_MODULES:
         importlib.import_module(name)
 
 
-def client_factory_for(account: CloudAccount) -> ClientFactory:
+def client_factory_for(account: CloudAccount) -> ClientFactory | GitHubClient:
+    """What the account's collectors read through; both answer `account_id()`, which planning uses to reach it."""
+    if account.provider == Provider.GITHUB:
+        return GitHubClient.from_environment(account.account_id)
     return ClientFactory(role_arn=account.role_arn, external_id=account.external_id)
 
 
 def error_text(exc: BaseException) -> str:
-    return describe_error(exc)
+    return read_error_text(exc)
 
 
 def regions_resolve(account: CloudAccount, factory) -> list[str]:
@@ -69,9 +78,12 @@ def _fallback_regions(account: CloudAccount) -> list[str]:
 
 
 def _units_for(run: ScanRun, regions: list[str]) -> list[ScanUnit]:
-    """Global groups once, in the home region (the first); regional groups in every region."""
+    """The groups of the account's provider: global ones once, in the home region (the first); regional
+    groups in every region. A GitHub organisation has one region, `global`."""
     units = []
     for group in collectors.SERVICE_GROUPS.values():
+        if group.provider != run.account.provider:
+            continue
         for region in regions[:1] if group.is_global else regions:
             units.append(ScanUnit(run=run, region=region, service=group.name))
     return units

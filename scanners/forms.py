@@ -1,7 +1,7 @@
 from django import forms
 
-from scanners.models import CloudAccount, FindingStatus
-from scanners.services import regions_parse, schedule_describe, schedule_validate
+from scanners.models import CloudAccount, FindingStatus, Provider
+from scanners.services import GITHUB_REGIONS, regions_parse, schedule_describe, schedule_validate
 from scanners.verdict import Speaks, checks_deciding_for
 
 
@@ -46,7 +46,8 @@ class CloudAccountAdminForm(forms.ModelForm):
     """Regions and schedule typed as on the command line; the service turns them into rows."""
 
     regions_text = forms.CharField(
-        label="Regions", help_text="r1,r2 (the first is home to global services such as IAM), or all."
+        label="Regions",
+        help_text="r1,r2 (the first is home to global services such as IAM), or all; global for a GitHub organisation.",
     )
     schedule_text = forms.CharField(
         label="Schedule",
@@ -65,6 +66,8 @@ class CloudAccountAdminForm(forms.ModelForm):
             self.fields["schedule_text"].initial = schedule_describe(self.instance.schedule)
 
     def clean_regions_text(self) -> list[str]:
+        if self.cleaned_data.get("provider") == Provider.GITHUB:
+            return GITHUB_REGIONS  # an organisation has no regions; its groups run once
         return regions_parse(self.cleaned_data["regions_text"])
 
     def clean_schedule_text(self) -> str:

@@ -20,6 +20,7 @@ ALL_REGIONS = "all"
 
 class Provider(models.TextChoices):
     AWS = "aws", "Amazon Web Services"
+    GITHUB = "github", "GitHub organisation"
 
 
 class CloudAccountQuerySet(models.QuerySet):
@@ -48,7 +49,11 @@ class CloudAccountHistory(models.Model):
 
 
 class CloudAccount(models.Model):
-    """An account we scan. Credentials: assume-role (role ARN + external ID) or the default chain; never keys."""
+    """An account we scan: an AWS account, or a GitHub organisation (account_id is its login).
+
+    Credentials are never stored: AWS uses assume-role (role ARN + external ID) or the default chain;
+    GitHub a token or a GitHub App read from the workers' environment (scanners/github.py).
+    """
 
     name = models.CharField(
         max_length=63,
@@ -56,7 +61,9 @@ class CloudAccount(models.Model):
         validators=[RegexValidator(r"^[a-z0-9][a-z0-9-]*$", "Lower-case letters, digits and dashes.")],
     )
     provider = models.CharField(max_length=10, choices=Provider.choices, default=Provider.AWS)
-    account_id = models.CharField(max_length=12, blank=True, help_text="Filled in by the first scan when blank.")
+    account_id = models.CharField(
+        max_length=39, blank=True, help_text="AWS: filled in by the first scan when blank. GitHub: the organisation."
+    )
     role_arn = models.CharField(max_length=300, blank=True, help_text="Role to assume; blank uses the default chain.")
     external_id = models.CharField(max_length=200, blank=True)
     regions = models.JSONField(default=list, help_text='Region names, or ["all"] for every enabled region.')

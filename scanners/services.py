@@ -14,9 +14,11 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 from accounts import roles
 from config.celery import enqueue_or_reason
-from scanners.models import ALL_REGIONS, CloudAccount, RunState, ScanRun, Trigger, schedule_text
+from scanners.models import ALL_REGIONS, CloudAccount, Provider, RunState, ScanRun, Trigger, schedule_text
 
 SCHEDULED_TASK = "scanners.scan_scheduled"
+GITHUB_LOGIN_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+GITHUB_REGIONS = ["global"]  # an organisation has no regions: its service groups run once
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 HOURS_PATTERN = re.compile(r"^(\d+)\s*h?$")
 MANUAL_ONLY_VALIDITY = timedelta(days=7)
@@ -125,11 +127,13 @@ def cloud_account_create(
     schedule: str = "",
     enabled: bool = True,
     actor=None,
+    provider: str = Provider.AWS,
 ) -> CloudAccount:
     _require_manager(actor)
     account = CloudAccount(
         name=name,
-        regions=regions_parse(regions),
+        provider=provider,
+        regions=GITHUB_REGIONS if provider == Provider.GITHUB else regions_parse(regions),
         role_arn=role_arn,
         external_id=external_id,
         account_id=account_id,
@@ -139,6 +143,21 @@ def cloud_account_create(
     _save_account(account, actor)
     cloud_account_schedule_set(account=account, schedule=schedule, actor=actor)
     return account
+
+
+def github_org_add(*, org: str, name: str = "", schedule: str = "", actor=None) -> CloudAccount:
+    """A GitHub organisation to scan, named `github-<org>` unless named. Its credential is read by the
+    workers from their environment at every scan (scanners/github.py), never stored here."""
+    if not GITHUB_LOGIN_PATTERN.match(org) or "--" in org or org.endswith("-"):
+        raise ValidationError(f"Not a GitHub organisation login: {org!r}")
+    return cloud_account_create(
+        name=name or f"github-{org.lower()}",
+        regions=GITHUB_REGIONS,
+        account_id=org,
+        schedule=schedule,
+        actor=actor,
+        provider=Provider.GITHUB,
+    )
 
 
 ACCOUNT_FIELDS = ("name", "role_arn", "external_id", "regions")
@@ -153,6 +172,8 @@ def cloud_account_update(
     unknown = set(changes) - set(ACCOUNT_FIELDS)
     if unknown:
         raise TypeError(f"cloud_account_update cannot change {', '.join(sorted(unknown))}")
+    if "regions" in changes and account.provider == Provider.GITHUB:
+        raise ValidationError("A GitHub organisation has no regions to change.")
     if "regions" in changes:
         changes["regions"] = regions_parse(changes["regions"])
     for name, value in changes.items():

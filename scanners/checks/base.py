@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -186,10 +186,15 @@ def check(
 
 
 def service_of(evaluate: Callable, resource: str) -> str:
-    """The service group a check belongs to: its module under scanners.checks.aws, else the resource type."""
+    """The service group a check belongs to: its module under scanners.checks.aws (`s3`), or under another
+    source's package the source and module (`scanners.checks.github.repos` -> `github_repos`); else the
+    resource type's service."""
     module = getattr(evaluate, "__module__", "")
     if module.startswith("scanners.checks.aws."):
         return module.rsplit(".", 1)[1]
+    if module.startswith("scanners.checks.") and module.count(".") == 3:
+        source, name = module.split(".")[2:]
+        return f"{source}_{name}"
     return resource.split(".")[1]
 
 
@@ -244,6 +249,26 @@ def timestamp(value: Any, what: str) -> datetime:
     if moment.tzinfo is None:
         raise MissingData(f"{what} has no time zone: {value!r}")
     return moment
+
+
+def none_open_too_long(
+    items: list[dict],
+    *,
+    now: datetime,
+    max_age_days: int,
+    opened_at: Callable[[dict], datetime],
+    describe: Callable[[dict], str],
+    what: str,
+) -> Result:
+    """Failed when an item (a finding, an alert) has been open more than `max_age_days`, naming the oldest
+    offenders and their ages; passed otherwise, saying how many are open. `what`: "active critical findings"."""
+    limit = timedelta(days=max_age_days)
+    old = [f"{describe(item)} ({age.days} days)" for item in items if (age := now - opened_at(item)) > limit]
+    if old:
+        return Result.failed(f"{what} open for more than {max_age_days} days: {listed(old, 3)}")
+    if items:
+        return Result.passed(f"{len(items)} {what}, all younger than {max_age_days} days")
+    return Result.passed(f"no {what}")
 
 
 def listed(items: Iterable[str], limit: int = 5) -> str:

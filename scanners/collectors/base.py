@@ -42,6 +42,15 @@ class CollectionError:
     reason: str
 
 
+class ReadError(Exception):
+    """A failed read that a source's own client has already described in one line (GitHub's API)."""
+
+
+def read_error_text(exc: BaseException) -> str:
+    """Why a read did not happen, in one line an auditor can read."""
+    return str(exc) if isinstance(exc, ReadError) else describe_error(exc)
+
+
 Collector = Callable[[ClientFactory, str], Iterator[ResourceDoc | CollectionError]]
 
 
@@ -51,23 +60,29 @@ class ServiceGroup:
     is_global: bool
     resource_types: tuple[str, ...]
     collect: Collector
+    provider: str = "aws"  # the kind of account it reads (CloudAccount.provider)
 
 
 SERVICE_GROUPS: dict[str, ServiceGroup] = {}
 
 
-def service_group(*, name: str, resource_types: Iterable[str], is_global: bool = False):
-    """Register a collector function as the service group `name`."""
+def service_group(*, name: str, resource_types: Iterable[str], is_global: bool = False, provider: str = "aws"):
+    """Register a collector function as the service group `name`, for accounts of `provider`."""
 
     def register(collect: Collector) -> Collector:
         if name in SERVICE_GROUPS:
             raise ValueError(f"service group {name!r} is registered twice")
         SERVICE_GROUPS[name] = ServiceGroup(
-            name=name, is_global=is_global, resource_types=tuple(resource_types), collect=collect
+            name=name, is_global=is_global, resource_types=tuple(resource_types), collect=collect, provider=provider
         )
         return collect
 
     return register
+
+
+def services_of(provider: str) -> set[str]:
+    """The service groups that read accounts of this provider (`aws`, `github`)."""
+    return {name for name, group in SERVICE_GROUPS.items() if group.provider == provider}
 
 
 def jsonable(value: Any) -> Any:
@@ -110,8 +125,8 @@ def collected(
     """Run one listing to the end before yielding, so a failure half-way yields an error, not half a picture."""
     try:
         docs = list(read())
-    except AWS_ERRORS as exc:
-        yield CollectionError(tuple(resource_types), region, describe_error(exc))
+    except (*AWS_ERRORS, ReadError) as exc:
+        yield CollectionError(tuple(resource_types), region, read_error_text(exc))
         return
     except Exception as exc:  # a response we did not expect must still be an error, never silence
         logger.exception("collecting %s in %s failed", ", ".join(resource_types), region)
@@ -138,7 +153,7 @@ class SubReads:
                 return default
             self.errors[name] = describe_error(exc)
         except Exception as exc:  # timeouts, unreadable answers: recorded, and the check reports an error
-            self.errors[name] = describe_error(exc)
+            self.errors[name] = read_error_text(exc)
         return None
 
     def failed(self, *names: str, reason: str) -> None:

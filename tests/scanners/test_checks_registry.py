@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 import scanners.checks.aws  # noqa: F401  (registers the checks)
+import scanners.checks.github  # noqa: F401
 import scanners.collectors.aws  # noqa: F401  (registers the service groups)
+import scanners.collectors.github  # noqa: F401
 from compliance.catalog import CATALOG_DIR, read_tsv
 from scanners.checks.base import FRAMEWORKS, REGISTRY, Check, Result, Status, all_checks, check, checks_for
 from scanners.collectors.base import SERVICE_GROUPS
@@ -111,7 +113,7 @@ def test_checks_for_a_resource_type_lists_exactly_its_checks():
 
 def test_checks_import_neither_django_nor_boto3():
     probe = (
-        "import sys, scanners.checks.aws; "
+        "import sys, scanners.checks.aws, scanners.checks.github; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in {'django', 'boto3', 'botocore'}))"
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout

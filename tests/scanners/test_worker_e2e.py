@@ -130,3 +130,37 @@ def test_a_worker_scans_a_simulated_aws_account_over_http(start_worker, aws, red
     assert len(network.sha256) == 64
     mapped = ControlState.objects.get(control__framework__slug="iso27001-2013", control__ref="A.13.1.1")
     assert mapped.automated_status == AutomatedStatus.FAILING  # the open SSH rule, named by the check itself
+
+
+def test_a_worker_scans_a_github_organisation_served_over_http(
+    start_worker, redis_url, catalogs, monkeypatch, artifacts_dir
+):
+    """The GitHub collectors and checks in the worker, against a local server answering GitHub's REST API;
+    the worker reads the token from its environment, waits out a spent rate limit, and stores the token nowhere."""
+    from scanners.services import github_org_add
+    from tests.scanners.local_github import local_github, protection
+
+    with local_github(max_per_page=1) as github:
+        github.add_repo("api", protected=protection())
+        github.add_repo("web", secret_scanning="disabled", alerts_enabled=False)
+        github.add_alert("api", age_days=45)
+        github.spend_budget_after(4, reset_in=1)  # the worker must wait for the reset, not be refused
+        monkeypatch.setenv("GITHUB_API_URL", github.url)
+        monkeypatch.setenv("GITHUB_TOKEN", github.token)
+        monkeypatch.delenv("GITHUB_APP_ID", raising=False)
+        queue, process = start_worker(fake_cloud=False)
+        account = github_org_add(org="acme", schedule="0 3 * * *")
+
+        run = run_as_beat_would(account, redis_url, queue, process)
+
+    assert run.state == RunState.SUCCEEDED, run.errors
+    assert (run.units_done, run.units_total) == (2, 2)
+    # Each unit has its own client: the unit that did not see the budget spent is refused once, learns the
+    # reset from the refusal, waits for it and reads on.
+    assert len(github.refused_for_rate_limit) <= 1 and len(github.seen) > 4
+    assert run.findings.get(check_id="github_org_requires_two_factor").status == "pass"
+    assert run.findings.get(check_id="github_repo_default_branch_protected", resource__name="acme/web").status == "fail"
+    alerts = run.findings.get(check_id="github_repo_no_old_critical_dependabot_alerts", resource__name="acme/api")
+    assert alerts.status == "fail" and "(45 days)" in alerts.reason
+    assert Evidence.objects.filter(produced_by=f"scan {run.pk} of github-acme", controls__ref="A.8.4").exists()
+    assert github.token not in (artifacts_dir / f"worker-{queue}.log").read_text(encoding="utf-8")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from scanners.checks.base import MissingData, Result, Setting, check, field, listed, timestamp
+from scanners.checks.base import MissingData, Result, Setting, check, field, listed, none_open_too_long, timestamp
 
 REGION = "aws.inspector2.region"
 REQUIRED_TYPES = {"ec2": "EC2", "ecr": "ECR", "lambda": "Lambda"}
@@ -50,16 +48,11 @@ def inspector_enabled(region: dict) -> Result:
 def no_old_critical_findings(region: dict, settings: dict) -> Result:
     if not any(status_of(region, kind) == "ENABLED" for kind in REQUIRED_TYPES):
         return Result.not_applicable("Inspector scans nothing in the region, so it has no findings to judge")
-    findings = field(region, "critical_findings")
-    now = timestamp(field(region, "collected_at"), "collection time")
-    limit = timedelta(days=settings["max_age_days"])
-    old = []
-    for finding in findings:
-        age = now - timestamp(finding.get("first_observed"), f"first sighting of {finding.get('title')}")
-        if age > limit:
-            old.append(f"{finding.get('title')} on {listed(finding.get('resources') or [])} ({age.days} days)")
-    if old:
-        return Result.failed(f"critical findings open for more than {limit.days} days: {listed(old, 3)}")
-    if findings:
-        return Result.passed(f"{len(findings)} active critical findings, all younger than {limit.days} days")
-    return Result.passed("no active critical finding")
+    return none_open_too_long(
+        field(region, "critical_findings"),
+        now=timestamp(field(region, "collected_at"), "collection time"),
+        max_age_days=settings["max_age_days"],
+        opened_at=lambda finding: timestamp(finding.get("first_observed"), f"first sighting of {finding.get('title')}"),
+        describe=lambda finding: f"{finding.get('title')} on {listed(finding.get('resources') or [])}",
+        what="active critical findings",
+    )
