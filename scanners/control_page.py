@@ -24,6 +24,8 @@ SERVICES = {
     "ec2": "EC2",
     "ecr": "ECR",
     "elbv2": "Elastic Load Balancing",
+    "github_org": "organisation",
+    "github_repos": "repositories",
     "guardduty": "GuardDuty",
     "iam": "IAM",
     "inspector2": "Inspector",

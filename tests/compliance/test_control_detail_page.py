@@ -340,6 +340,7 @@ def test_the_control_page_says_which_sources_evidence_it_and_through_which_check
     assert "Evidenced automatically by" in page
     assert "AWS GuardDuty" in page and "guardduty_enabled" in page
     assert "AWS Security Hub" in page
+    assert "GitHub organisation" in client.get("/controls/iso27001-2022/A.8.5/").text
 
     unchecked = client.get("/controls/iso27001-2022/A.5.1/").text
     assert "No automated check speaks for this control" in unchecked
