@@ -5,8 +5,10 @@ import json
 import boto3
 import pytest
 
+from scanners.aws import ClientFactory
 from scanners.checks.base import Status
 from tests.scanners.documents import scan
+from tests.scanners.fault_injection import action, faulty_endpoint
 
 pytestmark = pytest.mark.integration
 
@@ -72,3 +74,15 @@ def test_deletion_window_is_judged_from_the_key_policy(keys):
     # deletion: the window is unknown, so the check reports an error rather than guess.
     retired = result.result("kms_key_deletion_window", "alias/retired")
     assert retired.status == Status.ERROR and "pending deletion window" in retired.reason
+
+
+def test_a_key_policy_refused_errors_only_the_deletion_window(keys, aws, monkeypatch):
+    with faulty_endpoint(aws) as endpoint:
+        endpoint.fail(action("GetKeyPolicy"), status=400, code="AccessDeniedException", protocol="json")
+        monkeypatch.setenv("AWS_ENDPOINT_URL_KMS", endpoint.url)
+        result = scan("kms", factory=ClientFactory(max_attempts=1))
+
+    assert endpoint.faulted
+    refused = result.result("kms_key_deletion_window", "alias/evidence")
+    assert refused.status == Status.ERROR and "key policy could not be read: access denied" in refused.reason
+    assert result.status("kms_key_rotation_enabled", "alias/evidence") == Status.PASS

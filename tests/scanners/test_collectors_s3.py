@@ -160,6 +160,23 @@ def test_policy_refused_on_one_bucket_errors_only_the_checks_that_need_it(bucket
     assert result.status("s3_bucket_policy_not_public", "evidence-private") == Status.PASS
 
 
+def test_lifecycle_refused_on_one_bucket_errors_only_its_expiration_check(aws, monkeypatch):
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    s3.create_bucket(Bucket="app-logs", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    with faulty_endpoint(aws) as endpoint:
+        endpoint.fail(s3_subresource("lifecycle", "app-logs"), status=403, code="AccessDenied", protocol="rest-xml")
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint.url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3_CONTROL", "http://127.0.0.1:9")
+        result = scan("s3", factory=ClientFactory(max_attempts=1))
+
+    refused = result.result("s3_bucket_lifecycle_expiration", "app-logs")
+    assert refused.status == Status.ERROR
+    assert refused.reason.startswith(
+        "lifecycle rules could not be read: access denied: GetBucketLifecycleConfiguration"
+    )
+    assert result.status("s3_bucket_versioning_enabled", "app-logs") == Status.FAIL
+
+
 def test_bucket_listing_refused_is_a_collection_error_for_buckets(aws, monkeypatch):
     with faulty_endpoint(aws) as s3:
         s3.fail(
