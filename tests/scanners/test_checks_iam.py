@@ -35,6 +35,7 @@ def user(*, password=True, mfa=("arn:aws:iam::1:mfa/alice",), keys=(), **overrid
         "attached_policies": [],
         "inline_policies": {},
         "groups": [],
+        "permissions_boundary": None,
         "collected_at": COLLECTED,
     }
     return doc("aws.iam.user", name="alice", **{**config, **overrides})
@@ -55,11 +56,12 @@ GITHUB_OIDC = {
 }
 
 
-def role(*, trusted=None, attached=(), inline=None, path="/") -> dict:
+def role(*, trusted=None, attached=(), inline=None, path="/", boundary=None) -> dict:
     return doc(
         "aws.iam.role",
         name="deployer",
         path=path,
+        permissions_boundary=boundary,
         trust_policy=trusted or trust(Service="ec2.amazonaws.com"),
         attached_policies=list(attached),
         inline_policies=inline or {},
@@ -224,6 +226,26 @@ CASES = [
         role(path="/aws-service-role/rds.amazonaws.com/"),
         "service-linked role",
     ),
+    Case(
+        "iam_role_not_full_admin",
+        Status.PASS,
+        role(attached=[ADMINISTRATOR_ACCESS], boundary=READ_ONLY_ACCESS),
+        "AdministratorAccess held within a read-only permissions boundary",
+        reason="permissions boundary ReadOnlyAccess limits them",
+    ),
+    Case(
+        "iam_role_not_full_admin",
+        Status.FAIL,
+        role(attached=[ADMINISTRATOR_ACCESS], boundary=CUSTOMER_FULL_ADMIN),
+        "a boundary that itself allows everything limits nothing",
+    ),
+    Case(
+        "iam_role_not_full_admin",
+        Status.ERROR,
+        role(attached=[ADMINISTRATOR_ACCESS], boundary={**CUSTOMER_READ_ONLY, "document": None}),
+        "a customer boundary whose document was not returned",
+        reason="permissions boundary s3-read was not returned",
+    ),
     Case("iam_role_not_full_admin", Status.ERROR, without(role(), "attached_policies"), "attachments unknown"),
     Case("iam_role_not_full_admin", Status.ERROR, without(role(), "inline_policies"), "inline policies unknown"),
     Case("iam_user_not_full_admin", Status.PASS, user(groups=[group(attached=[READ_ONLY_ACCESS])]), "reader"),
@@ -254,6 +276,13 @@ CASES = [
         user(groups=[group("ops", inline={"all": FULL_ADMIN}), group(attached=[CUSTOMER_FULL_ADMIN])]),
         "* on * through a group's inline and customer policies",
         reason="group ops: inline all, group developers: platform-admin",
+    ),
+    Case(
+        "iam_user_not_full_admin",
+        Status.PASS,
+        user(groups=[group("admins", attached=[ADMINISTRATOR_ACCESS])], permissions_boundary=CUSTOMER_READ_ONLY),
+        "the user's boundary also limits what its groups give",
+        reason="group admins: AdministratorAccess allow everything, but the permissions boundary s3-read",
     ),
     Case(
         "iam_user_not_full_admin",

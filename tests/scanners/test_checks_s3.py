@@ -232,6 +232,14 @@ CASES = [
     Case("s3_bucket_lifecycle_expiration", Status.NOT_APPLICABLE, PRIVATE, "not a log or records bucket by name"),
     Case(
         "s3_bucket_lifecycle_expiration",
+        Status.NOT_APPLICABLE,
+        bucket(name="product-catalog"),
+        "'log' inside a word is not a log bucket",
+    ),
+    Case("s3_bucket_lifecycle_expiration", Status.FAIL, bucket(name="vpc-flowlogs.eu"), "a part ends in logs"),
+    Case("s3_bucket_lifecycle_expiration", Status.FAIL, bucket(name="acme_audit"), "an audit bucket"),
+    Case(
+        "s3_bucket_lifecycle_expiration",
         Status.FAIL,
         PRIVATE,
         "every bucket must expire its contents when the account says so",

@@ -54,6 +54,13 @@ def identities(aws):
     iam.create_role(RoleName="platform", AssumeRolePolicyDocument=trusting({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}))
     iam.attach_role_policy(RoleName="platform", PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/full-admin")
 
+    iam.create_role(
+        RoleName="sandbox-admin",
+        AssumeRolePolicyDocument=trusting({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}),
+        PermissionsBoundary=f"arn:aws:iam::{ACCOUNT}:policy/s3-read",
+    )
+    iam.attach_role_policy(RoleName="sandbox-admin", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+
     iam.create_group(GroupName="admins")
     iam.attach_group_policy(GroupName="admins", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
     iam.add_user_to_group(GroupName="admins", UserName="bob")
@@ -91,6 +98,8 @@ def test_policies_and_roles_are_judged_end_to_end(identities):
     assert deployer.status == Status.FAIL and "AdministratorAccess" in deployer.reason
     assert "inline everything" in result.result("iam_role_not_full_admin", "break-glass").reason
     assert "full-admin" in result.result("iam_role_not_full_admin", "platform").reason
+    bounded = result.result("iam_role_not_full_admin", "sandbox-admin")
+    assert bounded.status == Status.PASS and "permissions boundary s3-read limits them" in bounded.reason
 
 
 def test_users_holding_everything_directly_or_through_a_group_fail(identities):

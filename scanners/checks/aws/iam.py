@@ -11,7 +11,8 @@ from scanners.checks.policies import grants_full_admin
 USER = "aws.iam.user"
 ROLE = "aws.iam.role"
 # The AWS managed policy that grants everything; AWS publishes no other managed policy with * on *.
-ADMINISTRATOR_ACCESS = ":iam::aws:policy/AdministratorAccess"
+AWS_MANAGED = ":iam::aws:policy/"
+ADMINISTRATOR_ACCESS = AWS_MANAGED + "AdministratorAccess"
 SERVICE_LINKED_PATH = "/aws-service-role/"
 AUTHENTICATION = ("iso27001-2022:A.8.5", "iso27001-2013:A.9.4.2", "soc2-2017:CC6.1")
 LONG_LIVED_KEYS = (
@@ -196,6 +197,31 @@ def principal_grants(principal: dict) -> list[str]:
     return full_admin_grants(holder)
 
 
+def limiting_boundary(principal: dict) -> str | None:
+    """The permissions boundary that keeps a principal's policies short of everything, if it has one.
+
+    Effective rights are the intersection of policies and boundary; a customer managed boundary whose
+    document was not read decides nothing.
+    """
+    boundary = field(principal, "permissions_boundary", allow_none=True)
+    if not boundary:
+        return None
+    if AWS_MANAGED in boundary["arn"]:
+        return None if boundary["arn"].endswith(ADMINISTRATOR_ACCESS) else boundary["name"]
+    if boundary.get("document") is None:
+        raise MissingData(f"the permissions boundary {boundary['name']} was not returned by IAM")
+    return None if grants_full_admin(boundary["document"]) else boundary["name"]
+
+
+def full_admin_verdict(principal: dict, grants: list[str], nothing: str) -> Result:
+    if not grants:
+        return Result.passed(nothing)
+    boundary = limiting_boundary(principal)
+    if boundary:
+        return Result.passed(f"{listed(grants)} allow everything, but the permissions boundary {boundary} limits them")
+    return Result.failed(f"full administrator rights through {listed(grants)}")
+
+
 @check(
     id="iam_role_not_full_admin",
     title="No role holds AdministratorAccess or a policy allowing every action on every resource",
@@ -210,10 +236,7 @@ def principal_grants(principal: dict) -> list[str]:
 def role_not_full_admin(role: dict) -> Result:
     if str(field(role, "path")).startswith(SERVICE_LINKED_PATH):
         return Result.not_applicable("service-linked role managed by AWS")
-    grants = principal_grants(role)
-    if grants:
-        return Result.failed(f"full administrator rights through {listed(grants)}")
-    return Result.passed("no policy of the role allows * on *")
+    return full_admin_verdict(role, principal_grants(role), "no policy of the role allows * on *")
 
 
 @check(
@@ -231,9 +254,7 @@ def user_not_full_admin(user: dict) -> Result:
     groups = field(user, "groups")
     for group in groups:
         grants += full_admin_grants(group, prefix=f"group {group.get('name')}: ")
-    if grants:
-        return Result.failed(f"full administrator rights through {listed(grants)}")
-    return Result.passed(f"no policy of the user or its {len(groups)} groups allows * on *")
+    return full_admin_verdict(user, grants, f"no policy of the user or its {len(groups)} groups allows * on *")
 
 
 @check(

@@ -3,6 +3,7 @@ tampering, and lifecycle expiration so that records are deleted once no longer r
 
 from __future__ import annotations
 
+import re
 from fnmatch import fnmatchcase
 
 from scanners.checks.base import Result, Setting, check, field, listed
@@ -16,8 +17,10 @@ PUBLIC_GRANTEES = {
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "any AWS user",
 }
 KMS_ALGORITHMS = {"aws:kms", "aws:kms:dsse"}
-# Buckets whose names say they keep logs, records, archives or backups: kept for a while, then deleted.
-RECORD_BUCKETS = ["*log*", "*record*", "*archive*", "*backup*"]
+# Buckets whose names say they keep logs, records, audit trails, archives or backups, matched against the
+# parts of the name as well ("acme-logs-eu", "vpc-flowlogs", but not "product-catalog").
+RECORD_BUCKETS = ["log", "*logs", "record", "*records", "audit", "*archive", "*archives", "*backup", "*backups"]
+NAME_PARTS = re.compile(r"[-._]")
 
 DATA_EXPOSURE = (
     "iso27001-2022:A.8.12",
@@ -186,7 +189,9 @@ def bucket_denies_insecure_transport(bucket: dict) -> Result:
 
 
 def matches(name: str, patterns: list) -> bool:
-    return any(fnmatchcase(name, str(pattern)) for pattern in patterns)
+    """A pattern matches the whole bucket name, or one of its parts between '-', '.' and '_'."""
+    candidates = [name, *NAME_PARTS.split(name)]
+    return any(fnmatchcase(candidate, str(pattern)) for pattern in patterns for candidate in candidates)
 
 
 def versioned(bucket: dict) -> bool:
@@ -221,7 +226,9 @@ def bucket_versioning_enabled(bucket: dict) -> Result:
     a few administrators may. Without a default retention, objects are locked only when the writer asks.
     Name the buckets that keep records in this check's settings if not every bucket does.""",
     settings={
-        "buckets": Setting(["*"], "Name patterns (shell-style, e.g. audit-*) of the buckets that keep records"),
+        "buckets": Setting(
+            ["*"], "Patterns (shell-style, e.g. audit-*) of the names, or parts of names, of buckets that keep records"
+        ),
     },
 )
 def bucket_object_lock(bucket: dict, settings: dict) -> Result:
@@ -262,7 +269,8 @@ def expiring_rules(bucket: dict, action: str) -> list[str]:
     only hides it behind a delete marker. Name the buckets that keep records in this check's settings.""",
     settings={
         "buckets": Setting(
-            RECORD_BUCKETS, "Name patterns (shell-style) of the buckets whose contents must expire after a retention"
+            RECORD_BUCKETS,
+            "Patterns (shell-style) of the names, or parts of names, of buckets whose contents must expire",
         ),
     },
 )

@@ -78,6 +78,14 @@ def attached_policies(items: list[dict] | None, documents: dict[str, dict | None
     ]
 
 
+def permissions_boundary(principal: dict, documents: dict[str, dict | None]) -> dict | None:
+    item = principal.get("PermissionsBoundary") or {}
+    arn = item.get("PermissionsBoundaryArn")
+    if not arn:
+        return None
+    return {"arn": arn, "name": arn.rsplit("/", 1)[-1], "document": documents.get(arn)}
+
+
 def group_summary(group: dict, documents: dict[str, dict | None]) -> dict:
     return {
         "name": group["GroupName"],
@@ -118,6 +126,7 @@ def user_document(
             "attached_policies": attached_policies(user.get("AttachedManagedPolicies"), documents),
             "inline_policies": inline_policies(user.get("UserPolicyList")),
             "groups": None if unknown else [groups[group] for group in member_of],
+            "permissions_boundary": permissions_boundary(user, documents),
             "collected_at": collected_at,
             "errors": reads.errors,
         },
@@ -153,6 +162,7 @@ def role_document(role: dict, documents: dict[str, dict | None]) -> ResourceDoc:
             "trust_policy": role.get("AssumeRolePolicyDocument") or {},
             "attached_policies": attached_policies(role.get("AttachedManagedPolicies"), documents),
             "inline_policies": inline_policies(role.get("RolePolicyList")),
+            "permissions_boundary": permissions_boundary(role, documents),
             "last_used": (role.get("RoleLastUsed") or {}).get("LastUsedDate"),
             "errors": {},
         },
