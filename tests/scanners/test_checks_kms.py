@@ -27,6 +27,12 @@ def deny_windows_below(days: int, operator: str = "NumericLessThan", action="kms
     return {"Version": "2012-10-17", "Statement": [ROOT_ADMIN, guard]}
 
 
+def with_exception(policy: dict) -> dict:
+    guard = policy["Statement"][1]
+    spared = {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::1:role/break-glass"}}
+    return {**policy, "Statement": [policy["Statement"][0], {**guard, "Condition": {**guard["Condition"], **spared}}]}
+
+
 def key(**overrides) -> dict:
     config = {
         "key_manager": "CUSTOMER",
@@ -96,6 +102,13 @@ CASES = [
         key(key_policy=deny_windows_below(14)),
         "a guard weaker than the account's minimum",
         reason="14-day window",
+    ),
+    Case(
+        "kms_key_deletion_window",
+        Status.FAIL,
+        key(key_policy=with_exception(deny_windows_below(30))),
+        "a guard that spares a break-glass role does not guard everyone",
+        reason="nothing in the key policy",
     ),
     Case(
         "kms_key_deletion_window",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 
 from scanners.checks.base import Result, Setting, check, field
-from scanners.checks.policies import as_list, denies, is_everyone, statements
+from scanners.checks.policies import as_list, condition_keys, denies, is_everyone, statements
 
 KEY = "aws.kms.key"
 NOT_ROTATABLE_STATES = {"PendingDeletion", "PendingReplicaDeletion", "PendingImport", "Unavailable", "Creating"}
@@ -73,10 +73,16 @@ def covers_schedule_deletion(statement: dict) -> bool:
 
 def guarded_window(policy: dict | None) -> int | None:
     """The shortest deletion window the key policy lets anyone schedule, when a Deny for everyone refuses
-    shorter ones through kms:ScheduleKeyDeletionPendingWindowInDays; None when nothing does."""
+    shorter ones through kms:ScheduleKeyDeletionPendingWindowInDays; None when nothing does.
+
+    A Deny with any other condition (an exception for some principal) does not guard everyone, so it is not
+    counted.
+    """
     shortest = []
     for statement in statements(policy):
         if not (denies(statement) and is_everyone(statement.get("Principal")) and covers_schedule_deletion(statement)):
+            continue
+        if condition_keys(statement) != {WINDOW_KEY}:
             continue
         for operator, clauses in (statement.get("Condition") or {}).items():
             name = operator.lower().removesuffix("ifexists")
