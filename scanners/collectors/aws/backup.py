@@ -40,7 +40,10 @@ def collect(factory: ClientFactory, region: str) -> Iterator[ResourceDoc | Colle
     yield from collected((REGION,), region, lambda: [backup_settings(factory, backup, region, plans, reads)])
 
 
-def backup_settings(factory: ClientFactory, backup, region: str, plans: list[ResourceDoc] | None, reads: SubReads):
+def backup_settings(
+    factory: ClientFactory, backup, region: str, plans: list[ResourceDoc] | None, reads: SubReads
+) -> ResourceDoc:
+    """The region's plans (as read above, their failure already in `reads`) and its protected resources."""
     protected = reads("protected_resources", lambda: listing(backup, "list_protected_resources", "Results"))
     return document(
         uid=settings_uid(factory.account_id(), region, "backup"),
