@@ -49,6 +49,7 @@ def seed_demo_account(regions: tuple[str, ...] = ("eu-west-1", "us-east-1")) -> 
             created["awsconfig"] = seed_config_recorder(session, region)
             created["ecr"] = seed_repositories(session.client("ecr", region_name=region))
     created["monitoring"] = seed_monitoring(session, regions)
+    created["baseline_protection"] = seed_baseline_protection(session, regions)
     return created
 
 
@@ -418,3 +419,58 @@ def seed_monitoring(session, regions: tuple[str, ...]) -> list[str]:
             AlarmActions=[f"arn:aws:sns:{home}:{ACCOUNT}:ct-demo-oncall"] if pages else [],
         )
     return ["guardduty", "securityhub", TRAIL_LOG_GROUP, "/ct-demo/debug", "ct-demo-root-use", "ct-demo-trail-changes"]
+
+
+def seed_baseline_protection(session, regions: tuple[str, ...]) -> list[str]:
+    """Both sides of the practitioners' baseline for identity, storage, keys and backup: bob administers
+    through a group; a records bucket locked for seven years and expiring after, next to log buckets that
+    never expire; the evidence keys refuse short deletion windows; a weekly backup plan keeps its recovery
+    points forever."""
+    home = regions[0]
+    iam = session.client("iam", region_name=home)
+    iam.create_group(GroupName="ct-demo-admins")
+    try:
+        iam.attach_group_policy(GroupName="ct-demo-admins", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    except ClientError as exc:  # moto without MOTO_IAM_LOAD_MANAGED_POLICIES=true, as in attach_aws_policy
+        logger.warning("could not attach AdministratorAccess to ct-demo-admins: %s", exc)
+    iam.add_user_to_group(GroupName="ct-demo-admins", UserName="bob")
+
+    records = "ct-demo-records"
+    s3 = session.client("s3", region_name=home)
+    location = {} if home == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": home}}
+    s3.create_bucket(Bucket=records, ObjectLockEnabledForBucket=True, **location)
+    seven_years = {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": 7}}
+    s3.put_object_lock_configuration(
+        Bucket=records, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled", "Rule": seven_years}
+    )
+    whole_bucket = {"Status": "Enabled", "Filter": {"Prefix": ""}}
+    expire = [
+        {"ID": "after-retention", **whole_bucket, "Expiration": {"Days": 2600}},
+        {"ID": "old-versions", **whole_bucket, "NoncurrentVersionExpiration": {"NoncurrentDays": 30}},
+    ]
+    s3.put_bucket_lifecycle_configuration(Bucket=records, LifecycleConfiguration={"Rules": expire})
+
+    for region in regions:
+        kms = session.client("kms", region_name=region)
+        key_id = kms.describe_key(KeyId="alias/ct-demo-evidence")["KeyMetadata"]["KeyId"]
+        kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=deletion_guarded_key_policy())
+
+    kept_forever = {"RuleName": "weekly", "TargetBackupVaultName": "ct-demo-primary"}
+    backup = session.client("backup", region_name=home)
+    backup.create_backup_plan(BackupPlan={"BackupPlanName": "ct-demo-weekly", "Rules": [kept_forever]})
+    return ["ct-demo-admins", records, "alias/ct-demo-evidence key policy", "ct-demo-weekly"]
+
+
+def deletion_guarded_key_policy() -> str:
+    """The account administers the key, and nobody may schedule its deletion with less than 30 days' notice."""
+    administer = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*"}
+    guard = {
+        "Sid": "NoShortDeletionWindow",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "kms:ScheduleKeyDeletion",
+        "Condition": {"NumericLessThan": {"kms:ScheduleKeyDeletionPendingWindowInDays": 30}},
+    }
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": [{**administer, "Resource": "*"}, {**guard, "Resource": "*"}]}
+    )

@@ -42,13 +42,17 @@ DESIGN_CHECKS = {
     "KMS customer keys rotated": ["kms_key_rotation_enabled"],
     "load balancer listeners on TLS with a modern policy": ["elbv2_listeners_use_tls", "elbv2_tls_policy_modern"],
     "S3 bucket policies deny non-TLS access": ["s3_bucket_policy_denies_insecure_transport"],
-    "no IAM access keys older than 90 days or unused": ["iam_access_key_rotated", "iam_access_key_recently_used"],
-    "console users with MFA": ["iam_user_console_mfa"],
-    "no customer policy or role with Action * on Resource *": [
-        "iam_customer_policy_not_full_admin",
-        "iam_role_inline_policy_not_full_admin",
+    "no IAM user holds an active access key (a key kept by exemption is young and used)": [
+        "iam_user_no_active_access_key",
+        "iam_access_key_rotated",
+        "iam_access_key_recently_used",
     ],
-    "no AdministratorAccess on roles used by automation": ["iam_automation_role_not_administrator"],
+    "console users with MFA": ["iam_user_console_mfa"],
+    "no role, user or customer policy with AdministratorAccess or Action * on Resource *": [
+        "iam_customer_policy_not_full_admin",
+        "iam_role_not_full_admin",
+        "iam_user_not_full_admin",
+    ],
     "root without access keys and with MFA": ["iam_root_no_access_keys", "iam_root_mfa_enabled"],
     "S3 Block Public Access on account and buckets": [
         "s3_account_block_public_access",
@@ -56,9 +60,17 @@ DESIGN_CHECKS = {
     ],
     "no public bucket ACL or policy": ["s3_bucket_acl_not_public", "s3_bucket_policy_not_public"],
     "AMIs and EBS snapshots not public": ["ec2_ami_not_public", "ec2_snapshot_not_public"],
-    "AWS Backup plan covering resources": ["backup_plan_in_region", "backup_resources_protected"],
-    "S3 versioning or Object Lock on critical buckets": ["s3_critical_bucket_versioning"],
-    "KMS keys not pending deletion": ["kms_key_not_pending_deletion"],
+    "an AWS Backup plan in every region holding resources": ["backup_plan_in_region", "backup_resources_protected"],
+    "versioning on every bucket": ["s3_bucket_versioning_enabled"],
+    "Object Lock on buckets that keep records (default: every bucket)": ["s3_bucket_object_lock"],
+    "KMS keys with a deletion window of at least 30 days and none pending deletion": [
+        "kms_key_deletion_window",
+        "kms_key_not_pending_deletion",
+    ],
+    "buckets holding records expire them; backup plans delete after a retention (A.8.10)": [
+        "s3_bucket_lifecycle_expiration",
+        "backup_plan_deletes_after_retention",
+    ],
     "RDS automated backups on": ["rds_automated_backups_enabled"],
     "GuardDuty and Security Hub on": ["guardduty_enabled", "guardduty_malware_protection", "securityhub_enabled"],
     "alarms on the events practitioners watch": [

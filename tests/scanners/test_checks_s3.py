@@ -38,7 +38,7 @@ SSE_S3_RULE = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
 ALL_USERS = {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"}
 
 
-def bucket(tags=None, **overrides) -> dict:
+def bucket(tags=None, name="evidence", **overrides) -> dict:
     config = {
         "public_access_block": ALL_ON,
         "acl_grants": [{"Grantee": {"Type": "CanonicalUser", "ID": "owner"}, "Permission": "FULL_CONTROL"}],
@@ -46,12 +46,16 @@ def bucket(tags=None, **overrides) -> dict:
         "encryption_rules": [KMS_RULE],
         "versioning": {"status": "Enabled", "mfa_delete": "Disabled"},
         "object_lock": None,
+        "lifecycle_rules": [],
     }
-    return doc("aws.s3.bucket", name="evidence", tags=tags, **{**config, **overrides})
+    return doc("aws.s3.bucket", name=name, tags=tags, **{**config, **overrides})
 
 
 PRIVATE = bucket()
-CRITICAL = {"criticality": "critical"}
+LOCKED = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": 7}}}
+EXPIRE = {"ID": "keep-400-days", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 400}}
+EXPIRE_NONCURRENT = {"ID": "old-versions", "Status": "Enabled", "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}
+PLAIN = {"status": "Never enabled", "mfa_delete": "Disabled"}
 
 CASES = [
     Case("s3_account_block_public_access", Status.PASS, doc("aws.s3.account", public_access_block=ALL_ON), "all on"),
@@ -151,39 +155,103 @@ CASES = [
         "throttled",
         reason="throttled",
     ),
-    Case("s3_critical_bucket_versioning", Status.PASS, bucket(tags=CRITICAL), "critical and versioned"),
+    Case("s3_bucket_versioning_enabled", Status.PASS, PRIVATE, "versioned", reason="enabled"),
     Case(
-        "s3_critical_bucket_versioning",
-        Status.PASS,
-        bucket(
-            tags={"Criticality": "High"},
-            versioning={"status": "Suspended"},
-            object_lock={"ObjectLockEnabled": "Enabled"},
-        ),
-        "critical with Object Lock",
-        reason="Object Lock",
-    ),
-    Case(
-        "s3_critical_bucket_versioning",
+        "s3_bucket_versioning_enabled",
         Status.FAIL,
-        bucket(tags=CRITICAL, versioning={"status": "Suspended", "mfa_delete": "Disabled"}),
-        "critical, versioning suspended",
+        bucket(versioning={"status": "Suspended", "mfa_delete": "Disabled"}),
+        "versioning suspended",
         reason="Suspended",
     ),
+    Case("s3_bucket_versioning_enabled", Status.FAIL, bucket(versioning=PLAIN), "never versioned"),
+    Case("s3_bucket_versioning_enabled", Status.ERROR, failed_read(PRIVATE, "versioning"), "read denied"),
+    Case("s3_bucket_object_lock", Status.PASS, bucket(object_lock=LOCKED), "seven years", reason="COMPLIANCE mode"),
+    Case("s3_bucket_object_lock", Status.FAIL, PRIVATE, "every bucket by default", reason="Object Lock is off"),
     Case(
-        "s3_critical_bucket_versioning",
+        "s3_bucket_object_lock",
+        Status.FAIL,
+        bucket(object_lock={"ObjectLockEnabled": "Enabled"}),
+        "lock on but no default retention",
+        reason="without a default retention",
+    ),
+    Case(
+        "s3_bucket_object_lock",
         Status.NOT_APPLICABLE,
-        bucket(versioning={"status": "Never enabled"}),
-        "not critical",
+        bucket(name="web-assets"),
+        "a bucket the account does not count as records",
+        settings={"buckets": ["audit-*", "evidence"]},
     ),
     Case(
-        "s3_critical_bucket_versioning",
-        Status.ERROR,
-        bucket(errors={"tags": "access denied: GetBucketTagging: AccessDenied"}),
-        "tags unreadable, so criticality unknown",
-        reason="tags could not be read",
+        "s3_bucket_object_lock",
+        Status.FAIL,
+        bucket(name="audit-2026"),
+        "a bucket the account counts as records",
+        settings={"buckets": ["audit-*"]},
     ),
-    Case("s3_critical_bucket_versioning", Status.ERROR, without(bucket(tags=CRITICAL), "versioning"), "no versioning"),
+    Case(
+        "s3_bucket_object_lock",
+        Status.ERROR,
+        failed_read(PRIVATE, "object_lock", "throttled: GetObjectLockConfiguration: SlowDown"),
+        "lock unreadable",
+        reason="throttled",
+    ),
+    Case(
+        "s3_bucket_lifecycle_expiration",
+        Status.PASS,
+        bucket(name="app-logs", lifecycle_rules=[EXPIRE, EXPIRE_NONCURRENT]),
+        "versioned log bucket expiring objects and old versions",
+        reason="noncurrent versions by old-versions",
+    ),
+    Case(
+        "s3_bucket_lifecycle_expiration",
+        Status.PASS,
+        bucket(name="app-logs", versioning=PLAIN, lifecycle_rules=[{**EXPIRE, "Filter": {"Prefix": "AWSLogs/"}}]),
+        "unversioned log bucket, rule on the log prefix",
+        reason="keep-400-days on AWSLogs/",
+    ),
+    Case(
+        "s3_bucket_lifecycle_expiration",
+        Status.FAIL,
+        bucket(name="app-logs", lifecycle_rules=[EXPIRE]),
+        "versioned: expired objects live on as noncurrent versions",
+        reason="kept forever",
+    ),
+    Case(
+        "s3_bucket_lifecycle_expiration",
+        Status.FAIL,
+        bucket(
+            name="contract-records",
+            lifecycle_rules=[
+                {**EXPIRE, "Status": "Disabled"},
+                {"ID": "markers", "Status": "Enabled", "Expiration": {"ExpiredObjectDeleteMarker": True}},
+            ],
+        ),
+        "a disabled rule and one that only clears delete markers",
+        reason="no enabled lifecycle rule expires objects",
+    ),
+    Case("s3_bucket_lifecycle_expiration", Status.NOT_APPLICABLE, PRIVATE, "not a log or records bucket by name"),
+    Case(
+        "s3_bucket_lifecycle_expiration",
+        Status.NOT_APPLICABLE,
+        bucket(name="product-catalog"),
+        "'log' inside a word is not a log bucket",
+    ),
+    Case("s3_bucket_lifecycle_expiration", Status.FAIL, bucket(name="vpc-flowlogs.eu"), "a part ends in logs"),
+    Case("s3_bucket_lifecycle_expiration", Status.FAIL, bucket(name="acme_audit"), "an audit bucket"),
+    Case(
+        "s3_bucket_lifecycle_expiration",
+        Status.FAIL,
+        PRIVATE,
+        "every bucket must expire its contents when the account says so",
+        settings={"buckets": ["*"]},
+    ),
+    Case(
+        "s3_bucket_lifecycle_expiration",
+        Status.ERROR,
+        failed_read(bucket(name="app-logs"), "lifecycle_rules"),
+        "lifecycle unreadable",
+        reason="lifecycle rules could not be read",
+    ),
 ]
 
 

@@ -1,6 +1,7 @@
 """IAM collected from the moto server over HTTP, then judged by the checks.
 
-moto cannot back-date access keys, so keys here are new; the 90-day logic is tested on plain documents.
+moto cannot back-date access keys, so keys here are new; the age and idle limits are tested on plain
+documents. moto loads AdministratorAccess only with MOTO_IAM_LOAD_MANAGED_POLICIES=true (tests/conftest.py).
 """
 
 import json
@@ -50,6 +51,23 @@ def identities(aws):
     iam.attach_role_policy(RoleName="app-server", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
     iam.create_role(RoleName="break-glass", AssumeRolePolicyDocument=trusting({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}))
     iam.put_role_policy(RoleName="break-glass", PolicyName="everything", PolicyDocument=json.dumps(FULL_ADMIN))
+    iam.create_role(RoleName="platform", AssumeRolePolicyDocument=trusting({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}))
+    iam.attach_role_policy(RoleName="platform", PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/full-admin")
+
+    iam.create_role(
+        RoleName="sandbox-admin",
+        AssumeRolePolicyDocument=trusting({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}),
+        PermissionsBoundary=f"arn:aws:iam::{ACCOUNT}:policy/s3-read",
+    )
+    iam.attach_role_policy(RoleName="sandbox-admin", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+
+    iam.create_group(GroupName="admins")
+    iam.attach_group_policy(GroupName="admins", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    iam.add_user_to_group(GroupName="admins", UserName="bob")
+    iam.create_group(GroupName="readers")
+    iam.attach_group_policy(GroupName="readers", PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/s3-read")
+    iam.add_user_to_group(GroupName="readers", UserName="alice")
+    iam.put_user_policy(UserName="ci-bot", PolicyName="everything", PolicyDocument=json.dumps(FULL_ADMIN))
 
 
 def test_users_are_judged_end_to_end(identities):
@@ -59,6 +77,9 @@ def test_users_are_judged_end_to_end(identities):
     assert result.status("iam_user_console_mfa", "alice") == Status.PASS
     assert result.status("iam_user_console_mfa", "bob") == Status.FAIL
     assert result.status("iam_user_console_mfa", "ci-bot") == Status.NOT_APPLICABLE
+    assert result.status("iam_user_no_active_access_key", "alice") == Status.PASS
+    bob_key = result.result("iam_user_no_active_access_key", "bob")
+    assert bob_key.status == Status.FAIL and "0 days old, never used" in bob_key.reason
     assert result.status("iam_access_key_rotated", "bob") == Status.PASS
     assert result.status("iam_access_key_recently_used", "ci-bot") == Status.PASS
     assert result.status("iam_access_key_rotated", "alice") == Status.NOT_APPLICABLE
@@ -72,12 +93,22 @@ def test_policies_and_roles_are_judged_end_to_end(identities):
 
     assert result.status("iam_customer_policy_not_full_admin", "s3-read") == Status.PASS
     assert result.status("iam_customer_policy_not_full_admin", "full-admin") == Status.FAIL
-    assert result.status("iam_automation_role_not_administrator", "app-server") == Status.PASS
-    deployer = result.result("iam_automation_role_not_administrator", "github-deployer")
-    assert deployer.status == Status.FAIL and "token.actions.githubusercontent.com" in deployer.reason
-    assert result.status("iam_automation_role_not_administrator", "break-glass") == Status.NOT_APPLICABLE
-    assert result.status("iam_role_inline_policy_not_full_admin", "app-server") == Status.PASS
-    assert result.status("iam_role_inline_policy_not_full_admin", "break-glass") == Status.FAIL
+    assert result.status("iam_role_not_full_admin", "app-server") == Status.PASS
+    deployer = result.result("iam_role_not_full_admin", "github-deployer")
+    assert deployer.status == Status.FAIL and "AdministratorAccess" in deployer.reason
+    assert "inline everything" in result.result("iam_role_not_full_admin", "break-glass").reason
+    assert "full-admin" in result.result("iam_role_not_full_admin", "platform").reason
+    bounded = result.result("iam_role_not_full_admin", "sandbox-admin")
+    assert bounded.status == Status.PASS and "permissions boundary s3-read limits them" in bounded.reason
+
+
+def test_users_holding_everything_directly_or_through_a_group_fail(identities):
+    result = scan("iam", regions=("us-east-1",))
+
+    assert result.status("iam_user_not_full_admin", "alice") == Status.PASS
+    assert result.named("alice").config["groups"][0]["attached_policies"][0]["document"] == S3_READ
+    assert "group admins: AdministratorAccess" in result.result("iam_user_not_full_admin", "bob").reason
+    assert "inline everything" in result.result("iam_user_not_full_admin", "ci-bot").reason
 
 
 def test_root_user_is_judged_from_the_account_summary(aws):

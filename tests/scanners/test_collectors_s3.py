@@ -43,7 +43,18 @@ def public_read(bucket: str) -> str:
 def buckets(aws):
     """A private, encrypted, versioned evidence bucket in Ireland and a public website bucket in Virginia."""
     eu = boto3.client("s3", region_name="eu-west-1")
-    eu.create_bucket(Bucket="evidence-private", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    eu.create_bucket(
+        Bucket="evidence-private",
+        CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
+        ObjectLockEnabledForBucket=True,
+    )
+    eu.put_object_lock_configuration(
+        Bucket="evidence-private",
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 400}},
+        },
+    )
     eu.put_public_access_block(Bucket="evidence-private", PublicAccessBlockConfiguration=ALL_ON)
     eu.put_bucket_encryption(
         Bucket="evidence-private",
@@ -53,13 +64,11 @@ def buckets(aws):
     )
     eu.put_bucket_policy(Bucket="evidence-private", Policy=tls_only("evidence-private"))
     eu.put_bucket_versioning(Bucket="evidence-private", VersioningConfiguration={"Status": "Enabled"})
-    eu.put_bucket_tagging(Bucket="evidence-private", Tagging={"TagSet": [{"Key": "criticality", "Value": "critical"}]})
 
     us = boto3.client("s3", region_name="us-east-1")
     us.create_bucket(Bucket="public-website")
     us.put_bucket_acl(Bucket="public-website", ACL="public-read")
     us.put_bucket_policy(Bucket="public-website", Policy=public_read("public-website"))
-    us.put_bucket_tagging(Bucket="public-website", Tagging={"TagSet": [{"Key": "criticality", "Value": "high"}]})
 
 
 @pytest.fixture
@@ -82,11 +91,36 @@ def test_each_bucket_is_judged_in_its_own_region(buckets, s3_control_reachable):
         "s3_bucket_default_encryption": (Status.PASS, Status.FAIL),
         "s3_bucket_encryption_uses_kms": (Status.PASS, Status.FAIL),
         "s3_bucket_policy_denies_insecure_transport": (Status.PASS, Status.FAIL),
-        "s3_critical_bucket_versioning": (Status.PASS, Status.FAIL),
+        "s3_bucket_versioning_enabled": (Status.PASS, Status.FAIL),
+        "s3_bucket_object_lock": (Status.PASS, Status.FAIL),
     }
     for check_id, (private, public) in expectations.items():
         assert result.status(check_id, "evidence-private") == private, check_id
         assert result.status(check_id, "public-website") == public, check_id
+
+
+def test_log_buckets_must_expire_their_objects_and_old_versions(aws):
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    expire = {"ID": "keep-400-days", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 400}}
+    old_versions = {
+        "ID": "old-versions",
+        "Status": "Enabled",
+        "Filter": {"Prefix": ""},
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+    }
+    for name, rules in (("trail-logs", [expire, old_versions]), ("flow-logs", [expire]), ("app-records", None)):
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        if rules:
+            s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+    s3.create_bucket(Bucket="web-assets", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+
+    result = scan("s3")
+
+    assert result.status("s3_bucket_lifecycle_expiration", "trail-logs") == Status.PASS
+    assert "kept forever" in result.result("s3_bucket_lifecycle_expiration", "flow-logs").reason
+    assert "no enabled lifecycle rule" in result.result("s3_bucket_lifecycle_expiration", "app-records").reason
+    assert result.status("s3_bucket_lifecycle_expiration", "web-assets") == Status.NOT_APPLICABLE
 
 
 def test_account_block_public_access_read_through_s3_control(aws, s3_control_reachable):
@@ -124,6 +158,23 @@ def test_policy_refused_on_one_bucket_errors_only_the_checks_that_need_it(bucket
     assert result.status("s3_bucket_policy_denies_insecure_transport", "public-website") == Status.ERROR
     assert result.status("s3_bucket_acl_not_public", "public-website") == Status.FAIL
     assert result.status("s3_bucket_policy_not_public", "evidence-private") == Status.PASS
+
+
+def test_lifecycle_refused_on_one_bucket_errors_only_its_expiration_check(aws, monkeypatch):
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    s3.create_bucket(Bucket="app-logs", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    with faulty_endpoint(aws) as endpoint:
+        endpoint.fail(s3_subresource("lifecycle", "app-logs"), status=403, code="AccessDenied", protocol="rest-xml")
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint.url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3_CONTROL", "http://127.0.0.1:9")
+        result = scan("s3", factory=ClientFactory(max_attempts=1))
+
+    refused = result.result("s3_bucket_lifecycle_expiration", "app-logs")
+    assert refused.status == Status.ERROR
+    assert refused.reason.startswith(
+        "lifecycle rules could not be read: access denied: GetBucketLifecycleConfiguration"
+    )
+    assert result.status("s3_bucket_versioning_enabled", "app-logs") == Status.FAIL
 
 
 def test_bucket_listing_refused_is_a_collection_error_for_buckets(aws, monkeypatch):

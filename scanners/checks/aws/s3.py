@@ -1,8 +1,12 @@
-"""S3: public exposure, encryption at rest and in transit, and versioning of critical buckets."""
+"""S3: public exposure, encryption at rest and in transit, versioning and Object Lock against loss and
+tampering, and lifecycle expiration so that records are deleted once no longer required."""
 
 from __future__ import annotations
 
-from scanners.checks.base import Result, check, field, listed, tags
+import re
+from fnmatch import fnmatchcase
+
+from scanners.checks.base import Result, Setting, check, field, listed
 from scanners.checks.policies import denies_insecure_transport, public_statements
 
 BUCKET = "aws.s3.bucket"
@@ -13,8 +17,10 @@ PUBLIC_GRANTEES = {
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "any AWS user",
 }
 KMS_ALGORITHMS = {"aws:kms", "aws:kms:dsse"}
-# A bucket is critical when its owners say so with one of these tags.
-CRITICAL_TAGS = {("criticality", "critical"), ("criticality", "high"), ("critical", "true")}
+# Buckets whose names say they keep logs, records, audit trails, archives or backups, matched against the
+# parts of the name as well ("acme-logs-eu", "vpc-flowlogs", but not "product-catalog").
+RECORD_BUCKETS = ["log", "*logs", "record", "*records", "audit", "*archive", "*archives", "*backup", "*backups"]
+NAME_PARTS = re.compile(r"[-._]")
 
 DATA_EXPOSURE = (
     "iso27001-2022:A.8.12",
@@ -25,6 +31,15 @@ DATA_EXPOSURE = (
     "soc2-2017:CC6.6",
 )
 ENCRYPTION_AT_REST = ("iso27001-2022:A.8.24", "iso27001-2013:A.10.1.1", "soc2-2017:CC6.1")
+BACKUP = ("iso27001-2022:A.8.13", "iso27001-2013:A.12.3.1", "soc2-2017:A1.2")
+RECORDS = (
+    "iso27001-2022:A.8.13",
+    "iso27001-2022:A.5.33",
+    "iso27001-2013:A.12.3.1",
+    "iso27001-2013:A.18.1.3",
+    "soc2-2017:A1.2",
+)
+DELETION = ("iso27001-2022:A.8.10", "iso27001-2013:A.8.3.2", "soc2-2017:C1.2")
 ENCRYPTION_IN_TRANSIT = (
     "iso27001-2022:A.8.24",
     "iso27001-2022:A.5.14",
@@ -173,28 +188,101 @@ def bucket_denies_insecure_transport(bucket: dict) -> Result:
     return Result.failed("the policy does not deny plain HTTP requests")
 
 
+def matches(name: str, patterns: list) -> bool:
+    """A pattern matches the whole bucket name, or one of its parts between '-', '.' and '_'."""
+    candidates = [name, *NAME_PARTS.split(name)]
+    return any(fnmatchcase(candidate, str(pattern)) for pattern in patterns for candidate in candidates)
+
+
+def versioned(bucket: dict) -> bool:
+    return field(bucket, "versioning").get("status") == "Enabled"
+
+
 @check(
-    id="s3_critical_bucket_versioning",
-    title="Critical S3 bucket keeps versions or locks objects",
+    id="s3_bucket_versioning_enabled",
+    title="S3 bucket keeps previous versions of its objects",
     resource=BUCKET,
     severity="medium",
-    controls=(
-        "iso27001-2022:A.8.13",
-        "iso27001-2022:A.5.33",
-        "iso27001-2013:A.12.3.1",
-        "iso27001-2013:A.18.1.3",
-        "soc2-2017:A1.2",
-    ),
-    remediation="""Enable versioning on buckets tagged criticality=critical (or high), with a lifecycle rule
-    for old versions; use S3 Object Lock where records must not be altered for a retention period.""",
+    controls=BACKUP,
+    remediation="""Enable versioning on the bucket (Properties > Bucket Versioning, or `aws s3api
+    put-bucket-versioning --versioning-configuration Status=Enabled`), with a lifecycle rule that expires
+    noncurrent versions after the period your backup policy sets, so that an overwrite or a deletion can
+    be undone without keeping every version forever.""",
 )
-def critical_bucket_versioning(bucket: dict) -> Result:
-    if not {(key.lower(), str(value).lower()) for key, value in tags(bucket).items()} & CRITICAL_TAGS:
-        return Result.not_applicable("the bucket is not tagged as critical")
-    versioning = field(bucket, "versioning")
-    lock = field(bucket, "object_lock", allow_none=True) or {}
-    if lock.get("ObjectLockEnabled") == "Enabled":
-        return Result.passed("Object Lock is enabled")
-    if versioning.get("status") == "Enabled":
+def bucket_versioning_enabled(bucket: dict) -> Result:
+    if versioned(bucket):
         return Result.passed("versioning is enabled")
-    return Result.failed(f"versioning is {versioning.get('status', 'off')} and Object Lock is off")
+    return Result.failed(f"versioning is {field(bucket, 'versioning').get('status', 'off')}")
+
+
+@check(
+    id="s3_bucket_object_lock",
+    title="S3 bucket that keeps records locks its objects for a default retention period",
+    resource=BUCKET,
+    severity="medium",
+    controls=RECORDS,
+    remediation="""Turn on Object Lock (`aws s3api put-object-lock-configuration`, which needs versioning)
+    with a default retention: COMPLIANCE mode for records nobody may delete early, GOVERNANCE mode where
+    a few administrators may. Without a default retention, objects are locked only when the writer asks.
+    Name the buckets that keep records in this check's settings if not every bucket does.""",
+    settings={
+        "buckets": Setting(
+            ["*"], "Patterns (shell-style, e.g. audit-*) of the names, or parts of names, of buckets that keep records"
+        ),
+    },
+)
+def bucket_object_lock(bucket: dict, settings: dict) -> Result:
+    if not matches(bucket["name"], settings["buckets"]):
+        return Result.not_applicable(f"the bucket matches none of {listed(settings['buckets'])}")
+    lock = field(bucket, "object_lock", allow_none=True) or {}
+    if lock.get("ObjectLockEnabled") != "Enabled":
+        return Result.failed("Object Lock is off")
+    retention = (lock.get("Rule") or {}).get("DefaultRetention") or {}
+    period = next((f"{retention[unit]} {unit.lower()}" for unit in ("Days", "Years") if retention.get(unit)), None)
+    if not period:
+        return Result.failed("Object Lock is on without a default retention, so objects are locked only on request")
+    return Result.passed(f"Object Lock in {retention.get('Mode', 'unknown')} mode for {period} by default")
+
+
+def expiring_rules(bucket: dict, action: str) -> list[str]:
+    """Enabled lifecycle rules that delete objects through `action`, with the part of the bucket they cover."""
+    found = []
+    for rule in field(bucket, "lifecycle_rules"):
+        if rule.get("Status") != "Enabled" or not rule.get(action):
+            continue
+        limits = rule[action]
+        if action == "Expiration" and not (limits.get("Days") or limits.get("Date")):
+            continue  # ExpiredObjectDeleteMarker alone removes markers, not data
+        scope = (rule.get("Filter") or {}).get("Prefix") or rule.get("Prefix")
+        found.append(f"{rule.get('ID') or '(no ID)'}{f' on {scope}' if scope else ''}")
+    return found
+
+
+@check(
+    id="s3_bucket_lifecycle_expiration",
+    title="S3 bucket that keeps logs or records deletes them after a retention period",
+    resource=BUCKET,
+    severity="low",
+    controls=DELETION,
+    remediation="""Add a lifecycle rule that expires objects once your retention schedule no longer requires
+    them and, on a versioned bucket, one that expires noncurrent versions too: expiring the current version
+    only hides it behind a delete marker. Name the buckets that keep records in this check's settings.""",
+    settings={
+        "buckets": Setting(
+            RECORD_BUCKETS,
+            "Patterns (shell-style) of the names, or parts of names, of buckets whose contents must expire",
+        ),
+    },
+)
+def bucket_lifecycle_expiration(bucket: dict, settings: dict) -> Result:
+    if not matches(bucket["name"], settings["buckets"]):
+        return Result.not_applicable(f"the bucket matches none of {listed(settings['buckets'])}")
+    current = expiring_rules(bucket, "Expiration")
+    if not current:
+        return Result.failed("no enabled lifecycle rule expires objects")
+    if field(bucket, "versioning").get("status") == "Never enabled":
+        return Result.passed(f"objects expire by rules {listed(current)}")
+    noncurrent = expiring_rules(bucket, "NoncurrentVersionExpiration")
+    if not noncurrent:
+        return Result.failed("objects expire but their noncurrent versions are kept forever")
+    return Result.passed(f"objects expire by rules {listed(current)}, noncurrent versions by {listed(noncurrent)}")

@@ -1,7 +1,9 @@
-"""KMS keys in one region, with their state, aliases and (for keys that rotate) the rotation setting."""
+"""KMS keys in one region, with their state, aliases, (for keys that rotate) the rotation setting and,
+for customer managed keys, the key policy."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -20,7 +22,16 @@ from scanners.collectors.base import (
 KEY = "aws.kms.key"
 # AWS answers GetKeyRotationStatus only for enabled or disabled symmetric keys with key material it made.
 ROTATABLE_STATES = {"Enabled", "Disabled"}
-METADATA_FIELDS = ("key_manager", "key_state", "key_spec", "key_usage", "origin", "rotation_enabled")
+METADATA_FIELDS = (
+    "key_manager",
+    "key_state",
+    "key_spec",
+    "key_usage",
+    "origin",
+    "rotation_enabled",
+    "pending_deletion_window_days",
+    "key_policy",
+)
 
 
 @service_group(name="kms", resource_types=(KEY,))
@@ -47,8 +58,12 @@ def keys(kms, region: str) -> Iterator[ResourceDoc]:
                 "rotation_enabled",
                 lambda key_id=key_id: kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"],
             )
-        tags = {}
+        tags, policy = {}, None
         if metadata.get("KeyManager") == "CUSTOMER":
+            policy = reads(
+                "key_policy",
+                lambda key_id=key_id: json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]),
+            )
             tags = reads(
                 "tags",
                 lambda key_id=key_id: tag_dict(
@@ -71,6 +86,8 @@ def keys(kms, region: str) -> Iterator[ResourceDoc]:
                 "origin": metadata.get("Origin"),
                 "multi_region": bool(metadata.get("MultiRegion")),
                 "deletion_date": metadata.get("DeletionDate"),
+                "pending_deletion_window_days": metadata.get("PendingDeletionWindowInDays"),
+                "key_policy": policy,
                 "rotation_enabled": rotation,
                 "aliases": names,
                 "errors": reads.errors,

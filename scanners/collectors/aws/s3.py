@@ -1,5 +1,5 @@
-"""S3: every bucket of the account with its access, encryption and versioning settings, and the
-account-level Block Public Access (S3 Control)."""
+"""S3: every bucket of the account with its access, encryption, versioning, Object Lock and lifecycle
+settings, and the account-level Block Public Access (S3 Control)."""
 
 from __future__ import annotations
 
@@ -76,6 +76,12 @@ def bucket_document(factory: ClientFactory, home_region: str, bucket: dict) -> R
             "object_lock",
             lambda: s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"],
             absent={"ObjectLockConfigurationNotFoundError"},
+        ),
+        "lifecycle_rules": reads(
+            "lifecycle_rules",
+            lambda: s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"],
+            absent={"NoSuchLifecycleConfiguration"},
+            default=[],
         ),
     }
     tags = reads(
