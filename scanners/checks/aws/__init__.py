@@ -1,6 +1,7 @@
 """Importing this package registers every AWS check in REGISTRY."""
 
 from scanners.checks.aws import (
+    autoscaling,
     awsconfig,
     backup,
     cloudtrail,
@@ -20,6 +21,7 @@ from scanners.checks.aws import (
 )
 
 __all__ = [
+    "autoscaling",
     "awsconfig",
     "backup",
     "cloudtrail",

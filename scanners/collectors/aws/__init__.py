@@ -1,6 +1,7 @@
 """Importing this package registers every AWS service group in SERVICE_GROUPS."""
 
 from scanners.collectors.aws import (
+    autoscaling,
     awsconfig,
     backup,
     cloudtrail,
@@ -20,6 +21,7 @@ from scanners.collectors.aws import (
 )
 
 __all__ = [
+    "autoscaling",
     "awsconfig",
     "backup",
     "cloudtrail",
