@@ -61,25 +61,31 @@ def production_deploy_approved(pipeline: dict, settings: dict) -> Result:
     unapproved: list[str] = []
     for stage in field(pipeline, "stages"):
         name = stage.get("name") or "?"
-        if is_production(name, patterns):
-            changes = CHANGES_IN_PRODUCTION_STAGE
-        elif whole_pipeline:
-            changes = CHANGES_IN_PRODUCTION_PIPELINE
-        else:
-            changes = set()
-        actions = sorted(stage.get("actions") or [], key=lambda action: action.get("run_order") or 1)
-        for _, parallel in groupby(actions, key=lambda action: action.get("run_order") or 1):
-            parallel = list(parallel)
-            for action in parallel:
+        changes = production_changes(name, whole_pipeline, patterns)
+        for together in in_run_order(stage.get("actions") or []):
+            for action in together:
                 if category_of(action, name) not in changes:
                     continue
                 if approvals:
                     approved.append(f"{name}/{action.get('name')} (after {approvals[-1]})")
                 else:
                     unapproved.append(f"{name}/{action.get('name')}")
-            approvals += [f"{name}/{action.get('name')}" for action in parallel if action["category"] == "Approval"]
+            approvals += [f"{name}/{action.get('name')}" for action in together if action["category"] == "Approval"]
     if unapproved:
         return Result.failed(f"deploys to production with no manual approval before it: {listed(unapproved)}")
     if approved:
         return Result.passed(f"production deploys follow a manual approval: {listed(approved)}")
-    return Result.not_applicable("no production deploy: no pipeline or stage name matches the production patterns")
+    return Result.not_applicable("no production deploy: no deploy action in a pipeline or stage named for production")
+
+
+def production_changes(stage: str, whole_pipeline: bool, patterns: list) -> set[str]:
+    if is_production(stage, patterns):
+        return CHANGES_IN_PRODUCTION_STAGE
+    return CHANGES_IN_PRODUCTION_PIPELINE if whole_pipeline else set()
+
+
+def in_run_order(actions: list[dict]) -> list[list[dict]]:
+    """A stage's actions in the groups that run together (same run order), in the order the groups run;
+    an approval gates only the groups after its own."""
+    ordered = sorted(actions, key=lambda action: action.get("run_order") or 1)
+    return [list(group) for _, group in groupby(ordered, key=lambda action: action.get("run_order") or 1)]
