@@ -8,13 +8,14 @@ botocore's service model for 2010-05-15 documents it: a form-encoded POST, an XM
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
+
+from tests.scanners.fault_injection import serving
 
 NAMESPACE = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
 
@@ -96,12 +97,5 @@ def _handler(endpoint: LocalCloudFormation) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def local_cloudformation(stacks: list[Stack], page_size: int = 2) -> Iterator[LocalCloudFormation]:
     endpoint = LocalCloudFormation(stacks=stacks, page_size=page_size)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(endpoint))
-    endpoint.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(endpoint)) as endpoint.url:
         yield endpoint
-    finally:
-        server.shutdown()
-        server.server_close()

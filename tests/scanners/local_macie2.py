@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from tests.scanners.fault_injection import FaultyEndpoint, SeenRequest, _handler
+from tests.scanners.fault_injection import FaultyEndpoint, SeenRequest, _handler, serving
 
 LIST_JOBS = "/jobs/list"
 
@@ -55,12 +53,5 @@ class LocalMacie(FaultyEndpoint):
 @contextmanager
 def local_macie2(upstream: str, jobs: list[dict]) -> Iterator[LocalMacie]:
     endpoint = LocalMacie(upstream=upstream, jobs=jobs)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(endpoint))
-    endpoint.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(endpoint)) as endpoint.url:
         yield endpoint
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -41,30 +41,29 @@ SOURCE = {
         )
     ],
 }
-APPROVE = {"name": "Approve", "actions": [step("ReleaseManager", "Approval", "Manual")]}
-PROD = {
+DEPLOY_WEB = step(
+    "DeployWeb",
+    "Deploy",
+    "S3",
+    configuration={"BucketName": "web", "Extract": "true"},
+    inputArtifacts=[{"name": "app"}],
+)
+APPROVED_PROD = {
     "name": "Prod",
-    "actions": [
-        step(
-            "DeployWeb",
-            "Deploy",
-            "S3",
-            configuration={"BucketName": "web", "Extract": "true"},
-            inputArtifacts=[{"name": "app"}],
-        )
-    ],
+    "actions": [step("ReleaseManager", "Approval", "Manual", runOrder=1), {**DEPLOY_WEB, "runOrder": 2}],
 }
+UNAPPROVED_PROD = {"name": "Prod", "actions": [DEPLOY_WEB]}
 
 
 @pytest.fixture
 def pipelines(aws):
-    """'storefront' waits for a release manager before Prod; 'reporting' goes straight to Prod."""
+    """'storefront' waits for a release manager at the start of Prod; 'reporting' goes straight to Prod."""
     role = boto3.client("iam").create_role(RoleName="pipelines", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"][
         "Arn"
     ]
     codepipeline = boto3.client("codepipeline", region_name="eu-west-1")
     store = {"type": "S3", "location": "ct-artifacts"}
-    for name, stages in {"storefront": [SOURCE, APPROVE, PROD], "reporting": [SOURCE, PROD]}.items():
+    for name, stages in {"storefront": [SOURCE, APPROVED_PROD], "reporting": [SOURCE, UNAPPROVED_PROD]}.items():
         codepipeline.create_pipeline(pipeline={"name": name, "roleArn": role, "artifactStore": store, "stages": stages})
     return aws
 
@@ -74,7 +73,7 @@ def test_pipelines_are_judged_end_to_end(pipelines):
 
     assert not result.errors
     approved = result.result(APPROVED, "storefront")
-    assert approved.status == Status.PASS and "Prod/DeployWeb (after Approve/ReleaseManager)" in approved.reason
+    assert approved.status == Status.PASS and "Prod/DeployWeb (after Prod/ReleaseManager)" in approved.reason
     assert result.status(APPROVED, "reporting") == Status.FAIL
     assert result.named("storefront").uid == "arn:aws:codepipeline:eu-west-1:123456789012:storefront"
 
