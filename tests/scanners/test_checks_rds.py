@@ -63,6 +63,44 @@ CASES = [
 ]
 
 
+STORAGE = "rds_storage_autoscaling_or_alarm"
+PAGING = {"name": "orders-disk", "instances": ["orders"], "actions_enabled": True, "alarm_actions": ["arn:sns:oncall"]}
+
+
+def storage(engine="postgres", allocated=100, maximum=None, alarms=()) -> dict:
+    return doc(
+        "aws.rds.db_instance",
+        name="orders",
+        engine=engine,
+        allocated_storage=allocated,
+        max_allocated_storage=maximum,
+        free_storage_alarms=list(alarms),
+    )
+
+
+CASES += [
+    Case(STORAGE, Status.PASS, storage(maximum=500), "autoscaling to 500 GiB", reason="up to 500 GiB"),
+    Case(STORAGE, Status.PASS, storage(alarms=[PAGING]), "an alarm that pages", reason="alarm orders-disk"),
+    Case(STORAGE, Status.FAIL, storage(), "fixed size, unwatched", reason="no FreeStorageSpace alarm"),
+    Case(
+        STORAGE,
+        Status.FAIL,
+        storage(maximum=100, alarms=[{**PAGING, "alarm_actions": []}]),
+        "threshold equal to the allocation, alarm without action",
+        reason="orders-disk notifies no one",
+    ),
+    Case(STORAGE, Status.NOT_APPLICABLE, storage(engine="aurora-postgresql"), "Aurora", reason="cluster volume"),
+    Case(
+        STORAGE,
+        Status.ERROR,
+        failed_read(storage(), "free_storage_alarms"),
+        "alarms unreadable, autoscaling off",
+        reason="free storage alarms could not be read",
+    ),
+    Case(STORAGE, Status.ERROR, without(storage(), "allocated_storage"), "allocation unknown"),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_rds_check(case):
     assert_case(case)

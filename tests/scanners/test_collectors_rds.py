@@ -3,10 +3,14 @@
 import boto3
 import pytest
 
+from scanners.aws import ClientFactory
 from scanners.checks.base import Status
 from tests.scanners.documents import scan
+from tests.scanners.fault_injection import action, faulty_endpoint
 
 pytestmark = pytest.mark.integration
+
+STORAGE = "rds_storage_autoscaling_or_alarm"
 
 RDS_CHECKS = (
     "rds_instance_not_publicly_accessible",
@@ -66,3 +70,45 @@ def test_databases_are_judged_end_to_end(databases):
     assert "0.0.0.0/0" in result.result("rds_security_groups_from_app_only", "reports").reason
     assert result.named("orders").tags == {"data": "customer"}
     assert result.named("orders").uid == "arn:aws:rds:eu-west-1:123456789012:db:orders"
+
+
+def test_storage_grows_or_is_watched(databases):
+    """'orders' pages someone before its disk fills; 'reports' has neither autoscaling nor an alarm;
+    'archive' grows on its own up to 200 GiB."""
+    boto3.client("rds", region_name="eu-west-1").create_db_instance(
+        DBInstanceIdentifier="archive",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        AllocatedStorage=20,
+        MaxAllocatedStorage=200,
+        MasterUsername="ct",
+        MasterUserPassword="correct-horse-battery",
+    )
+    boto3.client("cloudwatch", region_name="eu-west-1").put_metric_alarm(
+        AlarmName="orders-free-storage",
+        Namespace="AWS/RDS",
+        MetricName="FreeStorageSpace",
+        Dimensions=[{"Name": "DBInstanceIdentifier", "Value": "orders"}],
+        Statistic="Minimum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=2_000_000_000,
+        ComparisonOperator="LessThanThreshold",
+        AlarmActions=["arn:aws:sns:eu-west-1:123456789012:oncall"],
+    )
+    result = scan("rds")
+
+    assert result.status(STORAGE, "archive") == Status.PASS
+    assert "orders-free-storage" in result.result(STORAGE, "orders").reason
+    assert result.status(STORAGE, "reports") == Status.FAIL
+
+
+def test_alarms_that_cannot_be_read_leave_autoscaling_judged_and_the_rest_an_error(databases, monkeypatch):
+    with faulty_endpoint(databases) as endpoint:
+        endpoint.fail(action("DescribeAlarmsForMetric"), status=403, code="AccessDenied", protocol="query")
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH", endpoint.url)
+        result = scan("rds", factory=ClientFactory(max_attempts=1))
+
+    denied = result.result(STORAGE, "orders")
+    assert denied.status == Status.ERROR and "DescribeAlarmsForMetric" in denied.reason
+    assert result.status("rds_storage_encrypted", "orders") == Status.PASS

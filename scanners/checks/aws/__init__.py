@@ -1,10 +1,13 @@
 """Importing this package registers every AWS check in REGISTRY."""
 
 from scanners.checks.aws import (
+    autoscaling,
     awsconfig,
     backup,
+    cloudformation,
     cloudtrail,
     cloudwatch,
+    codepipeline,
     ec2,
     ecr,
     elbv2,
@@ -13,6 +16,7 @@ from scanners.checks.aws import (
     inspector2,
     kms,
     logs,
+    macie2,
     rds,
     s3,
     securityhub,
@@ -20,10 +24,13 @@ from scanners.checks.aws import (
 )
 
 __all__ = [
+    "autoscaling",
     "awsconfig",
     "backup",
+    "cloudformation",
     "cloudtrail",
     "cloudwatch",
+    "codepipeline",
     "ec2",
     "ecr",
     "elbv2",
@@ -32,6 +39,7 @@ __all__ = [
     "inspector2",
     "kms",
     "logs",
+    "macie2",
     "rds",
     "s3",
     "securityhub",

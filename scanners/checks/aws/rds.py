@@ -13,6 +13,9 @@ NETWORK = (
     "soc2-2017:CC6.6",
 )
 BACKUP = ("iso27001-2022:A.8.13", "iso27001-2013:A.12.3.1", "soc2-2017:A1.2", "soc2-2017:CC9.1")
+CAPACITY = ("iso27001-2022:A.8.6", "iso27001-2013:A.12.1.3", "soc2-2017:A1.1")
+# Engines whose instances share a cluster volume that grows on its own.
+CLUSTER_VOLUME_ENGINES = ("aurora", "docdb", "neptune")
 
 
 @check(
@@ -100,3 +103,30 @@ def deletion_protection_enabled(db: dict) -> Result:
     if field(db, "deletion_protection"):
         return Result.passed("deletion protection is on")
     return Result.failed("deletion protection is off")
+
+
+@check(
+    id="rds_storage_autoscaling_or_alarm",
+    title="RDS instance storage grows on its own or a free-storage alarm watches it",
+    resource=DB_INSTANCE,
+    severity="medium",
+    controls=CAPACITY,
+    remediation="""Turn on storage autoscaling (set a maximum storage threshold above the allocated storage),
+    or create a CloudWatch alarm on the instance's FreeStorageSpace metric that notifies the team on call
+    before the disk fills up.""",
+)
+def storage_autoscaling_or_alarm(db: dict) -> Result:
+    if str(field(db, "engine")).startswith(CLUSTER_VOLUME_ENGINES):
+        return Result.not_applicable(f"{field(db, 'engine')} storage is a cluster volume that grows on its own")
+    allocated = int(field(db, "allocated_storage"))
+    maximum = field(db, "max_allocated_storage", allow_none=True)
+    if maximum and int(maximum) > allocated:
+        return Result.passed(f"storage autoscaling up to {maximum} GiB (allocated {allocated} GiB)")
+    alarms = field(db, "free_storage_alarms")
+    notifying = [alarm["name"] for alarm in alarms if alarm.get("actions_enabled") and alarm.get("alarm_actions")]
+    if notifying:
+        return Result.passed(f"free storage watched by alarm {listed(notifying)} (autoscaling off)")
+    if alarms:
+        silent = listed(alarm["name"] for alarm in alarms)
+        return Result.failed(f"storage autoscaling off and free-storage alarm {silent} notifies no one")
+    return Result.failed(f"storage autoscaling off ({allocated} GiB fixed) and no FreeStorageSpace alarm")

@@ -32,6 +32,7 @@ def db_instances(factory: ClientFactory, region: str) -> Iterator[ResourceDoc]:
     reads = SubReads()
     group_ids = {group["VpcSecurityGroupId"] for db in found for group in db.get("VpcSecurityGroups", [])}
     rules = reads("security_group_ingress", lambda: ingress_rules_of(factory.client("ec2", region), group_ids))
+    storage_alarms = reads("free_storage_alarms", lambda: free_storage_alarms(factory.client("cloudwatch", region)))
     for db in found:
         groups = [group["VpcSecurityGroupId"] for group in db.get("VpcSecurityGroups", [])]
         tags = tag_dict(db.get("TagList"))
@@ -54,6 +55,33 @@ def db_instances(factory: ClientFactory, region: str) -> Iterator[ResourceDoc]:
                 "cluster": db.get("DBClusterIdentifier"),
                 "security_groups": groups,
                 "security_group_ingress": rules_for(groups, rules),
+                "allocated_storage": db.get("AllocatedStorage"),
+                "max_allocated_storage": db.get("MaxAllocatedStorage"),
+                "free_storage_alarms": alarms_of(db["DBInstanceIdentifier"], storage_alarms),
                 "errors": dict(reads.errors),
             },
         )
+
+
+def free_storage_alarms(cloudwatch) -> list[dict]:
+    """The region's alarms on an instance's FreeStorageSpace metric (metric math alarms are not followed)."""
+    answer = cloudwatch.describe_alarms_for_metric(MetricName="FreeStorageSpace", Namespace="AWS/RDS")
+    return [
+        {
+            "name": alarm.get("AlarmName"),
+            "instances": [
+                item.get("Value")
+                for item in alarm.get("Dimensions") or []
+                if item.get("Name") == "DBInstanceIdentifier"
+            ],
+            "actions_enabled": bool(alarm.get("ActionsEnabled")),
+            "alarm_actions": alarm.get("AlarmActions") or [],
+        }
+        for alarm in answer.get("MetricAlarms") or []
+    ]
+
+
+def alarms_of(instance: str, alarms: list[dict] | None) -> list[dict] | None:
+    if alarms is None:
+        return None
+    return [alarm for alarm in alarms if instance in alarm["instances"]]
