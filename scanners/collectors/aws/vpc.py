@@ -1,4 +1,5 @@
-"""Networks in one region: VPCs with their flow logs, the default VPC, security groups and network ACLs."""
+"""Networks in one region: VPCs with their flow logs and NTP servers, the default VPC with what isolates it,
+security groups and network ACLs."""
 
 from __future__ import annotations
 
@@ -38,9 +39,12 @@ def vpcs(factory: ClientFactory, ec2, region: str) -> Iterator[ResourceDoc]:
     reads = SubReads()
     flow_logs = reads("flow_logs", lambda: grouped(listing(ec2, "describe_flow_logs", "FlowLogs"), "ResourceId"))
     gateways = reads("internet_gateways", lambda: internet_gateways_by_vpc(ec2))
+    option_sets = reads("ntp_servers", lambda: ntp_servers_by_option_set(ec2))
     for vpc in found:
         ident = vpc["VpcId"]
         tags = tag_dict(vpc.get("Tags"))
+        errors = dict(reads.errors)
+        ntp_servers = ntp_servers_of(vpc.get("DhcpOptionsId"), option_sets, errors)
         yield document(
             uid=f"arn:aws:ec2:{region}:{vpc.get('OwnerId') or account_id}:vpc/{ident}",
             type=VPC,
@@ -53,7 +57,9 @@ def vpcs(factory: ClientFactory, ec2, region: str) -> Iterator[ResourceDoc]:
                 "cidr_block": vpc.get("CidrBlock"),
                 "flow_logs": [flow_log(item) for item in flow_logs.get(ident, [])] if flow_logs is not None else None,
                 "internet_gateways": gateways.get(ident, []) if gateways is not None else None,
-                "errors": dict(reads.errors),
+                "dhcp_options_id": vpc.get("DhcpOptionsId"),
+                "ntp_servers": ntp_servers,
+                "errors": errors,
             },
         )
     yield default_vpc_document(ec2, region, account_id, found, gateways, reads)
@@ -71,7 +77,11 @@ def default_vpc_document(ec2, region: str, account_id: str, found: list[dict], g
             "network_interfaces",
             lambda: len(listing(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=in_vpc)),
         )
-    config["errors"] = {key: value for key, value in reads.errors.items() if key != "flow_logs"}
+        config["network_acls"] = reads("network_acls", lambda: network_acls_of(ec2, ident))
+        config["default_security_group"] = reads(
+            "default_security_group", lambda: default_security_group_of(ec2, ident)
+        )
+    config["errors"] = {key: value for key, value in reads.errors.items() if key not in {"flow_logs", "ntp_servers"}}
     return document(
         uid=settings_uid(account_id, region, "default-vpc"),
         type=DEFAULT_VPC,
@@ -94,6 +104,52 @@ def internet_gateways_by_vpc(ec2) -> dict[str, list[str]]:
         for attachment in gateway.get("Attachments", []):
             attached[attachment["VpcId"]].append(gateway["InternetGatewayId"])
     return dict(attached)
+
+
+def network_acls_of(ec2, vpc_id: str) -> list[dict]:
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
+    return [
+        {
+            "network_acl_id": acl["NetworkAclId"],
+            "is_default": bool(acl.get("IsDefault")),
+            "subnets": [item.get("SubnetId") for item in acl.get("Associations", [])],
+            "entries": acl.get("Entries", []),
+        }
+        for acl in listing(ec2, "describe_network_acls", "NetworkAcls", Filters=in_vpc)
+    ]
+
+
+def default_security_group_of(ec2, vpc_id: str) -> dict:
+    filters = [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+    groups = listing(ec2, "describe_security_groups", "SecurityGroups", Filters=filters)
+    if not groups:
+        raise LookupError(f"the default security group of {vpc_id} was not in the answer")
+    group = groups[0]
+    return {
+        "group_id": group["GroupId"],
+        "ingress": group.get("IpPermissions", []),
+        "egress": group.get("IpPermissionsEgress", []),
+    }
+
+
+def ntp_servers_by_option_set(ec2) -> dict[str, list[str]]:
+    servers = {}
+    for option_set in listing(ec2, "describe_dhcp_options", "DhcpOptions"):
+        options = {item.get("Key"): item.get("Values", []) for item in option_set.get("DhcpConfigurations", [])}
+        servers[option_set["DhcpOptionsId"]] = [value.get("Value") for value in options.get("ntp-servers", [])]
+    return servers
+
+
+def ntp_servers_of(option_set: str | None, option_sets: dict | None, errors: dict) -> list[str] | None:
+    """The NTP servers a VPC's DHCP option set hands out; the AWS default set and no set at all name none."""
+    if option_set in (None, "default"):
+        return []
+    if option_sets is None:
+        return None  # the failed read is in `errors`
+    if option_set not in option_sets:
+        errors["ntp_servers"] = f"DHCP option set {option_set} was not in the DescribeDhcpOptions answer"
+        return None
+    return option_sets[option_set]
 
 
 def flow_log(item: dict) -> dict:
