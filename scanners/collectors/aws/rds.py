@@ -1,11 +1,12 @@
-"""RDS database instances in one region, with the inbound rules of their VPC security groups."""
+"""RDS database instances in one region, with the inbound rules of their VPC security groups and the CIDR
+blocks of their VPC."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from scanners.aws import ClientFactory
-from scanners.collectors.aws.vpc import ingress_rules_of, rules_for
+from scanners.collectors.aws.vpc import cidr_blocks_of, ingress_rules_of, rules_for
 from scanners.collectors.base import (
     CollectionError,
     ResourceDoc,
@@ -32,6 +33,8 @@ def db_instances(factory: ClientFactory, region: str) -> Iterator[ResourceDoc]:
     reads = SubReads()
     group_ids = {group["VpcSecurityGroupId"] for db in found for group in db.get("VpcSecurityGroups", [])}
     rules = reads("security_group_ingress", lambda: ingress_rules_of(factory.client("ec2", region), group_ids))
+    vpc_ids = {vpc_of(db) for db in found} - {None}
+    vpc_blocks = reads("vpc_cidr_blocks", lambda: cidr_blocks_of(factory.client("ec2", region), vpc_ids))
     for db in found:
         groups = [group["VpcSecurityGroupId"] for group in db.get("VpcSecurityGroups", [])]
         tags = tag_dict(db.get("TagList"))
@@ -54,6 +57,11 @@ def db_instances(factory: ClientFactory, region: str) -> Iterator[ResourceDoc]:
                 "cluster": db.get("DBClusterIdentifier"),
                 "security_groups": groups,
                 "security_group_ingress": rules_for(groups, rules),
+                "vpc_cidr_blocks": vpc_blocks.get(vpc_of(db)) if vpc_blocks is not None else None,
                 "errors": dict(reads.errors),
             },
         )
+
+
+def vpc_of(db: dict) -> str | None:
+    return (db.get("DBSubnetGroup") or {}).get("VpcId")

@@ -216,3 +216,27 @@ def ingress_rules_of(ec2, group_ids: set[str]) -> dict[str, list[dict]]:
 def rules_for(groups: list[str], rules: dict[str, list[dict]] | None) -> dict[str, list[dict]] | None:
     """The inbound rules of each group, or None when the groups could not be read (the error says why)."""
     return None if rules is None else {group: rules.get(group, []) for group in groups}
+
+
+def cidr_blocks_of(ec2, vpc_ids: set[str]) -> dict[str, list[str]]:
+    """The IPv4 and IPv6 CIDR blocks associated with each of the given VPCs."""
+    if not vpc_ids:
+        return {}
+    blocks = {}
+    for vpc in listing(ec2, "describe_vpcs", "Vpcs", VpcIds=sorted(vpc_ids)):
+        v4 = [
+            item.get("CidrBlock")
+            for item in vpc.get("CidrBlockAssociationSet", [])
+            if associated(item, "CidrBlockState")
+        ]
+        v6 = [
+            item.get("Ipv6CidrBlock")
+            for item in vpc.get("Ipv6CidrBlockAssociationSet", [])
+            if associated(item, "Ipv6CidrBlockState")
+        ]
+        blocks[vpc["VpcId"]] = v4 + v6
+    return blocks
+
+
+def associated(association: dict, state_key: str) -> bool:
+    return (association.get(state_key) or {}).get("State") == "associated"
