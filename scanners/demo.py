@@ -49,6 +49,7 @@ def seed_demo_account(regions: tuple[str, ...] = ("eu-west-1", "us-east-1")) -> 
             created["awsconfig"] = seed_config_recorder(session, region)
             created["ecr"] = seed_repositories(session.client("ecr", region_name=region))
     created["monitoring"] = seed_monitoring(session, regions)
+    created["network-baseline"] = seed_network_baseline(session, regions)
     return created
 
 
@@ -418,3 +419,33 @@ def seed_monitoring(session, regions: tuple[str, ...]) -> list[str]:
             AlarmActions=[f"arn:aws:sns:{home}:{ACCOUNT}:ct-demo-oncall"] if pages else [],
         )
     return ["guardduty", "securityhub", TRAIL_LOG_GROUP, "/ct-demo/debug", "ct-demo-root-use", "ct-demo-trail-changes"]
+
+
+def seed_network_baseline(session, regions: tuple[str, ...]) -> list[str]:
+    """The last region's default VPC isolated (deny-all ACLs, an empty default group); the home region's
+    sandbox VPC handing out a public NTP pool besides the Amazon Time Sync Service."""
+    seeded = []
+    if len(regions) > 1:
+        ec2 = session.client("ec2", region_name=regions[-1])
+        default_vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+        in_default = [{"Name": "vpc-id", "Values": [default_vpc]}]
+        for acl in ec2.describe_network_acls(Filters=in_default)["NetworkAcls"]:
+            for entry in acl["Entries"]:
+                if entry["RuleAction"] == "allow":
+                    ec2.delete_network_acl_entry(
+                        NetworkAclId=acl["NetworkAclId"], RuleNumber=entry["RuleNumber"], Egress=entry["Egress"]
+                    )
+        default_group = ec2.describe_security_groups(
+            Filters=[*in_default, {"Name": "group-name", "Values": ["default"]}]
+        )["SecurityGroups"][0]
+        if default_group["IpPermissionsEgress"]:
+            ec2.revoke_security_group_egress(
+                GroupId=default_group["GroupId"], IpPermissions=default_group["IpPermissionsEgress"]
+            )
+        seeded.append(f"isolated default VPC in {regions[-1]}")
+    ec2 = session.client("ec2", region_name=regions[0])
+    sandbox = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["sandbox"]}])["Vpcs"][0]["VpcId"]
+    public_pool = [{"Key": "ntp-servers", "Values": ["169.254.169.123", "pool.ntp.org"]}]
+    option_set = ec2.create_dhcp_options(DhcpConfigurations=public_pool)["DhcpOptions"]["DhcpOptionsId"]
+    ec2.associate_dhcp_options(DhcpOptionsId=option_set, VpcId=sandbox)
+    return [*seeded, "sandbox NTP servers"]
