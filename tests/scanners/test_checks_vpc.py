@@ -297,6 +297,13 @@ CASES = [
         "HTTP/3 and a mail server the account declared public",
         settings={"public_ports": [25, 443]},
     ),
+    Case(
+        "vpc_security_group_no_public_ports",
+        Status.FAIL,
+        sg({"IpProtocol": "50", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}),
+        "IPsec ESP from anywhere",
+        reason="protocol 50 from 0.0.0.0/0",
+    ),
     Case("vpc_security_group_no_public_ports", Status.ERROR, without(group(), "ingress"), "not collected"),
     Case(
         "vpc_security_group_no_public_ports",

@@ -111,7 +111,7 @@ def described_entry(acl_id: str, entry: dict) -> str:
 
 @check(
     id="vpc_default_vpc_removed_or_isolated",
-    title="Default VPC is removed, or isolated: its network ACLs deny all traffic and its default group has no rules",
+    title="Default VPC is removed, or isolated (ACLs deny all traffic, default security group without rules)",
     resource="aws.ec2.default_vpc",
     severity="medium",
     controls=NETWORK,
@@ -232,8 +232,10 @@ def ports_not_for_the_public(permission: dict, public_ports: set[int]) -> str | 
     """What the rule opens beyond the public ports, or None when it opens only those (or only ICMP)."""
     protocol = str(permission.get("IpProtocol"))
     name = PROTOCOL_NAMES.get(protocol, protocol)
-    if name == "all traffic" or name in ICMP:
-        return None if name in ICMP else name
+    if name in ICMP:
+        return None  # no ports: ping and path MTU discovery are not judged here
+    if name == "all traffic":
+        return name
     if name not in {"tcp", "udp"}:
         return f"protocol {protocol}"
     low, high = permission.get("FromPort"), permission.get("ToPort")
