@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from scanners.aws import ClientFactory
 from scanners.collectors.base import (
@@ -28,12 +29,40 @@ NETWORK_ACL = "aws.ec2.network_acl"
 @service_group(name="vpc", resource_types=(VPC, DEFAULT_VPC, SECURITY_GROUP, NETWORK_ACL))
 def collect(factory: ClientFactory, region: str) -> Iterator[ResourceDoc | CollectionError]:
     ec2 = factory.client("ec2", region)
-    yield from collected((VPC, DEFAULT_VPC), region, lambda: vpcs(factory, ec2, region))
-    yield from collected((SECURITY_GROUP,), region, lambda: security_groups(ec2, region))
-    yield from collected((NETWORK_ACL,), region, lambda: network_acls(ec2, region))
+    # Listed once each: the default VPC is judged on the same answers as the groups and ACLs themselves.
+    groups = read_listing(ec2, "describe_security_groups", "SecurityGroups")
+    acls = read_listing(ec2, "describe_network_acls", "NetworkAcls")
+    yield from collected((VPC, DEFAULT_VPC), region, lambda: vpcs(factory, ec2, region, groups, acls))
+    yield from documents_or_error(SECURITY_GROUP, region, groups, security_groups)
+    yield from documents_or_error(NETWORK_ACL, region, acls, network_acls)
 
 
-def vpcs(factory: ClientFactory, ec2, region: str) -> Iterator[ResourceDoc]:
+@dataclass(frozen=True)
+class Listed:
+    """A whole listing, or why it could not be read."""
+
+    items: list[dict] | None
+    error: str | None
+
+
+def read_listing(ec2, operation: str, key: str) -> Listed:
+    reads = SubReads()
+    items = reads(operation, lambda: listing(ec2, operation, key))
+    return Listed(items, reads.errors.get(operation))
+
+
+def documents_or_error(
+    resource_type: str, region: str, listed: Listed, make
+) -> Iterator[ResourceDoc | CollectionError]:
+    if listed.items is None:
+        yield CollectionError(
+            (resource_type,), region, listed.error or f"the {resource_type} listing could not be read"
+        )
+        return
+    yield from collected((resource_type,), region, lambda: make(listed.items, region))
+
+
+def vpcs(factory: ClientFactory, ec2, region: str, groups: Listed, acls: Listed) -> Iterator[ResourceDoc]:
     account_id = factory.account_id()
     found = listing(ec2, "describe_vpcs", "Vpcs")
     reads = SubReads()
@@ -62,10 +91,12 @@ def vpcs(factory: ClientFactory, ec2, region: str) -> Iterator[ResourceDoc]:
                 "errors": errors,
             },
         )
-    yield default_vpc_document(ec2, region, account_id, found, gateways, reads)
+    yield default_vpc_document(ec2, region, account_id, found, gateways, reads, groups, acls)
 
 
-def default_vpc_document(ec2, region: str, account_id: str, found: list[dict], gateways, reads: SubReads):
+def default_vpc_document(
+    ec2, region: str, account_id: str, found: list[dict], gateways, reads: SubReads, groups: Listed, acls: Listed
+) -> ResourceDoc:
     default = next((vpc for vpc in found if vpc.get("IsDefault")), None)
     config: dict = {"present": default is not None, "vpc_id": None, "internet_gateways": [], "network_interfaces": 0}
     if default is not None:
@@ -77,10 +108,8 @@ def default_vpc_document(ec2, region: str, account_id: str, found: list[dict], g
             "network_interfaces",
             lambda: len(listing(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=in_vpc)),
         )
-        config["network_acls"] = reads("network_acls", lambda: network_acls_of(ec2, ident))
-        config["default_security_group"] = reads(
-            "default_security_group", lambda: default_security_group_of(ec2, ident)
-        )
+        config["network_acls"] = network_acls_of(acls, ident, reads)
+        config["default_security_group"] = default_group_of(groups, ident, reads)
     config["errors"] = {key: value for key, value in reads.errors.items() if key not in {"flow_logs", "ntp_servers"}}
     return document(
         uid=settings_uid(account_id, region, "default-vpc"),
@@ -106,8 +135,10 @@ def internet_gateways_by_vpc(ec2) -> dict[str, list[str]]:
     return dict(attached)
 
 
-def network_acls_of(ec2, vpc_id: str) -> list[dict]:
-    in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
+def network_acls_of(acls: Listed, vpc_id: str, reads: SubReads) -> list[dict] | None:
+    if acls.items is None:
+        reads.failed("network_acls", reason=acls.error or "the network ACLs could not be read")
+        return None
     return [
         {
             "network_acl_id": acl["NetworkAclId"],
@@ -115,21 +146,24 @@ def network_acls_of(ec2, vpc_id: str) -> list[dict]:
             "subnets": [item.get("SubnetId") for item in acl.get("Associations", [])],
             "entries": acl.get("Entries", []),
         }
-        for acl in listing(ec2, "describe_network_acls", "NetworkAcls", Filters=in_vpc)
+        for acl in acls.items
+        if acl.get("VpcId") == vpc_id
     ]
 
 
-def default_security_group_of(ec2, vpc_id: str) -> dict:
-    filters = [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
-    groups = listing(ec2, "describe_security_groups", "SecurityGroups", Filters=filters)
-    if not groups:
-        raise LookupError(f"the default security group of {vpc_id} was not in the answer")
-    group = groups[0]
-    return {
-        "group_id": group["GroupId"],
-        "ingress": group.get("IpPermissions", []),
-        "egress": group.get("IpPermissionsEgress", []),
-    }
+def default_group_of(groups: Listed, vpc_id: str, reads: SubReads) -> dict | None:
+    if groups.items is None:
+        reads.failed("default_security_group", reason=groups.error or "the security groups could not be read")
+        return None
+    for group in groups.items:
+        if group.get("VpcId") == vpc_id and group.get("GroupName") == "default":
+            return {
+                "group_id": group["GroupId"],
+                "ingress": group.get("IpPermissions", []),
+                "egress": group.get("IpPermissionsEgress", []),
+            }
+    reads.failed("default_security_group", reason=f"the default security group of {vpc_id} was not in the answer")
+    return None
 
 
 def ntp_servers_by_option_set(ec2) -> dict[str, list[str]]:
@@ -162,8 +196,8 @@ def flow_log(item: dict) -> dict:
     }
 
 
-def security_groups(ec2, region: str) -> Iterator[ResourceDoc]:
-    for group in listing(ec2, "describe_security_groups", "SecurityGroups"):
+def security_groups(groups: list[dict], region: str) -> Iterator[ResourceDoc]:
+    for group in groups:
         ident = group["GroupId"]
         tags = tag_dict(group.get("Tags"))
         yield document(
@@ -184,8 +218,8 @@ def security_groups(ec2, region: str) -> Iterator[ResourceDoc]:
         )
 
 
-def network_acls(ec2, region: str) -> Iterator[ResourceDoc]:
-    for acl in listing(ec2, "describe_network_acls", "NetworkAcls"):
+def network_acls(acls: list[dict], region: str) -> Iterator[ResourceDoc]:
+    for acl in acls:
         ident = acl["NetworkAclId"]
         tags = tag_dict(acl.get("Tags"))
         yield document(
