@@ -324,7 +324,7 @@ CASES = [
         "vpc_time_sync_approved_ntp",
         Status.PASS,
         vpc_with_ntp([], option_set="default"),
-        "the AWS default option set",
+        "no DHCP options (AWS shows them as default)",
         reason="Amazon Time Sync Service",
     ),
     Case(

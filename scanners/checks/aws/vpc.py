@@ -312,10 +312,9 @@ def same_server(one: str, other: str) -> bool:
 
 
 def described_option_set(ident: str | None) -> str:
-    if not ident:
+    # AWS shows a VPC associated with "no DHCP options" as the option set "default".
+    if not ident or ident == "default":
         return "no DHCP option set"
-    if ident == "default":
-        return "the default DHCP option set"
     return f"DHCP option set {ident}"
 
 
