@@ -141,8 +141,9 @@ def default_vpc_removed_or_isolated(slot: dict) -> Result:
         )
     if open_paths:
         gateways = field(slot, "internet_gateways")
-        attached = f"; attached to {listed(gateways)}" if gateways else "; no internet gateway"
-        return Result.failed(f"default VPC {vpc_id} is not isolated: {listed(open_paths, 4)}{attached}")
+        attached = f"attached to {listed(gateways)}" if gateways else "no internet gateway"
+        in_use = f"{field(slot, 'network_interfaces')} network interfaces"
+        return Result.failed(f"default VPC {vpc_id} is not isolated: {listed(open_paths, 4)}; {attached}, {in_use}")
     return Result.passed(
         f"default VPC {vpc_id} is isolated: its network ACLs ({listed(acl.get('network_acl_id') for acl in acls)})"
         " deny all traffic and its default security group has no rules"
