@@ -55,6 +55,7 @@ def seed_demo_account(regions: tuple[str, ...] = ("eu-west-1", "us-east-1")) -> 
     created["macie2"] = seed_macie(session, regions)
     created["codepipeline"] = seed_pipelines(session, home)
     created["cloudformation"] = seed_stacks(session, home)
+    created["network-baseline"] = seed_network_baseline(session, regions)
     return created
 
 
@@ -591,3 +592,33 @@ def seed_stacks(session, region: str) -> list[str]:
         StackName="ct-demo-alerts", TemplateBody=json.dumps(template)
     )
     return ["ct-demo-alerts"]
+
+
+def seed_network_baseline(session, regions: tuple[str, ...]) -> list[str]:
+    """The last region's default VPC isolated (deny-all ACLs, an empty default group); the home region's
+    sandbox VPC handing out a public NTP pool besides the Amazon Time Sync Service."""
+    seeded = []
+    if len(regions) > 1:
+        ec2 = session.client("ec2", region_name=regions[-1])
+        default_vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+        in_default = [{"Name": "vpc-id", "Values": [default_vpc]}]
+        for acl in ec2.describe_network_acls(Filters=in_default)["NetworkAcls"]:
+            for entry in acl["Entries"]:
+                if entry["RuleAction"] == "allow":
+                    ec2.delete_network_acl_entry(
+                        NetworkAclId=acl["NetworkAclId"], RuleNumber=entry["RuleNumber"], Egress=entry["Egress"]
+                    )
+        default_group = ec2.describe_security_groups(
+            Filters=[*in_default, {"Name": "group-name", "Values": ["default"]}]
+        )["SecurityGroups"][0]
+        if default_group["IpPermissionsEgress"]:
+            ec2.revoke_security_group_egress(
+                GroupId=default_group["GroupId"], IpPermissions=default_group["IpPermissionsEgress"]
+            )
+        seeded.append(f"isolated default VPC in {regions[-1]}")
+    ec2 = session.client("ec2", region_name=regions[0])
+    sandbox = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["sandbox"]}])["Vpcs"][0]["VpcId"]
+    public_pool = [{"Key": "ntp-servers", "Values": ["169.254.169.123", "pool.ntp.org"]}]
+    option_set = ec2.create_dhcp_options(DhcpConfigurations=public_pool)["DhcpOptions"]["DhcpOptionsId"]
+    ec2.associate_dhcp_options(DhcpOptionsId=option_set, VpcId=sandbox)
+    return [*seeded, "sandbox NTP servers"]

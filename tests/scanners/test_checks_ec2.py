@@ -9,12 +9,88 @@ REGION_ON = doc("aws.ec2.region", ebs_encryption_by_default=True)
 VOLUME = doc("aws.ec2.volume", encrypted=True, kms_key_id="arn:aws:kms:eu-west-1:1:key/k")
 SNAPSHOT = doc("aws.ec2.snapshot", encrypted=True, kms_key_id=None, create_volume_permissions=[])
 IMAGE = doc("aws.ec2.image", public=False)
+COLLECTED = "2026-12-01T12:00:00+00:00"
+GOVERNANCE = {"state": "governance", "duration_days": 90, "expires_on": "2027-02-01T00:00:00+00:00"}
+
+
+def kept_snapshot(*, started="2026-10-01T03:00:00+00:00", lock=GOVERNANCE, tags=None) -> dict:
+    return doc(
+        "aws.ec2.snapshot",
+        tags=tags,
+        encrypted=True,
+        create_volume_permissions=[],
+        started=started,
+        collected_at=COLLECTED,
+        lock=lock,
+    )
+
+
 INSTANCE = doc("aws.ec2.instance", vpc_id="vpc-1", subnet_id="subnet-1")
 IMDS_V2 = doc("aws.ec2.instance", metadata_options={"HttpTokens": "required", "HttpEndpoint": "enabled"})
 IMDS_V1 = doc("aws.ec2.instance", metadata_options={"HttpTokens": "optional", "HttpEndpoint": "enabled"})
 IMDS_OFF = doc("aws.ec2.instance", metadata_options={"HttpTokens": "optional", "HttpEndpoint": "disabled"})
 
 CASES = [
+    Case("ec2_snapshot_locked", Status.PASS, kept_snapshot(), "two months old, governance lock", reason="governance"),
+    Case(
+        "ec2_snapshot_locked",
+        Status.PASS,
+        kept_snapshot(lock={"state": "compliance-cooloff", "expires_on": "2027-12-01T00:00:00+00:00"}),
+        "compliance lock in its cool-off",
+        reason="compliance-cooloff mode until 2027-12-01",
+    ),
+    Case("ec2_snapshot_locked", Status.FAIL, kept_snapshot(lock={}), "kept, never locked", reason="61 days old"),
+    Case(
+        "ec2_snapshot_locked",
+        Status.FAIL,
+        kept_snapshot(lock={"state": "expired", "expires_on": "2026-11-01T00:00:00+00:00"}),
+        "the lock ran out",
+        reason="expired on 2026-11-01",
+    ),
+    Case(
+        "ec2_snapshot_locked",
+        Status.NOT_APPLICABLE,
+        kept_snapshot(started="2026-11-30T03:00:00+00:00", lock={}),
+        "yesterday's snapshot is not kept yet",
+        reason="at least 7 days old",
+    ),
+    Case(
+        "ec2_snapshot_locked",
+        Status.FAIL,
+        kept_snapshot(started="2026-11-30T03:00:00+00:00", lock={}, tags={"legal-hold": "case-12"}),
+        "young, but tagged as kept by the account",
+        reason="tagged legal-hold",
+        settings={"kept_tag_keys": ["legal-hold"]},
+    ),
+    Case(
+        "ec2_snapshot_locked",
+        Status.FAIL,
+        kept_snapshot(started="2026-11-30T03:00:00+00:00", lock={}),
+        "an account that keeps every snapshot",
+        reason="kept (1 day old) but not locked",
+        settings={"kept_after_days": 0},
+    ),
+    Case(
+        "ec2_snapshot_locked",
+        Status.ERROR,
+        failed_read(kept_snapshot(), "lock"),
+        "DescribeLockedSnapshots refused",
+        reason="lock could not be read",
+    ),
+    Case(
+        "ec2_snapshot_locked",
+        Status.ERROR,
+        kept_snapshot(started="2026-10-01T03:00:00"),
+        "a start time without a zone",
+        reason="no time zone",
+    ),
+    Case(
+        "ec2_snapshot_locked",
+        Status.ERROR,
+        kept_snapshot(lock={"state": "frozen"}),
+        "a lock state AWS may add later",
+        reason="not one we know",
+    ),
     Case("ec2_ebs_encryption_by_default", Status.PASS, REGION_ON, "on"),
     Case("ec2_ebs_encryption_by_default", Status.FAIL, doc("aws.ec2.region", ebs_encryption_by_default=False), "off"),
     Case(

@@ -9,6 +9,21 @@ FROM_APP = {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupP
 FROM_EVERYWHERE = {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
 
 
+def postgres_from(*v4, v6=(), prefix_lists=()) -> dict:
+    return {
+        "IpProtocol": "tcp",
+        "FromPort": 5432,
+        "ToPort": 5432,
+        "IpRanges": [{"CidrIp": cidr} for cidr in v4],
+        "Ipv6Ranges": [{"CidrIpv6": cidr} for cidr in v6],
+        "PrefixListIds": [{"PrefixListId": item} for item in prefix_lists],
+    }
+
+
+def admitting(*rules, vpc=("10.1.0.0/16", "10.2.0.0/16", "2600:1f18:1:100::/56")) -> dict:
+    return database(security_group_ingress={"sg-db": list(rules)}, vpc_cidr_blocks=list(vpc))
+
+
 def database(**overrides) -> dict:
     config = {
         "publicly_accessible": False,
@@ -18,6 +33,7 @@ def database(**overrides) -> dict:
         "deletion_protection": True,
         "security_groups": ["sg-db"],
         "security_group_ingress": {"sg-db": [FROM_APP]},
+        "vpc_cidr_blocks": ["10.1.0.0/16"],
     }
     return doc("aws.rds.db_instance", name="orders", **{**config, **overrides})
 
@@ -38,6 +54,62 @@ CASES = [
     Case("rds_instance_not_publicly_accessible", Status.ERROR, without(PRIVATE, "publicly_accessible"), "unknown"),
     Case("rds_security_groups_from_app_only", Status.PASS, PRIVATE, "from the app group", reason="sg-db"),
     Case("rds_security_groups_from_app_only", Status.FAIL, PUBLIC, "from 0.0.0.0/0", reason="sg-db from 0.0.0.0/0"),
+    Case(
+        "rds_security_groups_from_app_only",
+        Status.PASS,
+        admitting(FROM_APP, postgres_from("10.1.0.0/16", "10.2.4.0/24")),
+        "the VPC's own private ranges",
+        reason="VPC's private range",
+    ),
+    Case(
+        "rds_security_groups_from_app_only",
+        Status.FAIL,
+        admitting(postgres_from("10.0.0.0/8")),
+        "a private range wider than the VPC",
+        reason="10.0.0.0/8 (private, outside the VPC's 10.1.0.0/16",
+    ),
+    Case(
+        "rds_security_groups_from_app_only",
+        Status.FAIL,
+        admitting(postgres_from("192.168.10.0/24")),
+        "another network's private range (an office over VPN)",
+        reason="outside the VPC",
+    ),
+    Case(
+        "rds_security_groups_from_app_only",
+        Status.FAIL,
+        admitting(postgres_from("203.0.113.10/32")),
+        "one public address",
+        reason="203.0.113.10/32 (public)",
+    ),
+    Case(
+        "rds_security_groups_from_app_only",
+        Status.FAIL,
+        admitting(postgres_from(v6=["2600:1f18:1:100::/64"])),
+        "the VPC's own IPv6 block is public address space",
+        reason="(public)",
+    ),
+    Case(
+        "rds_security_groups_from_app_only",
+        Status.FAIL,
+        admitting(postgres_from(prefix_lists=["pl-123"])),
+        "a prefix list whose entries are not read",
+        reason="prefix list pl-123",
+    ),
+    Case(
+        "rds_security_groups_from_app_only",
+        Status.FAIL,
+        database(security_group_ingress={"sg-db": [FROM_EVERYWHERE]}, vpc_cidr_blocks=None),
+        "a public range needs no knowledge of the VPC",
+        reason="0.0.0.0/0 (public)",
+    ),
+    Case(
+        "rds_security_groups_from_app_only",
+        Status.ERROR,
+        failed_read(admitting(postgres_from("10.1.2.0/24")), "vpc_cidr_blocks"),
+        "a private range, and the VPC's blocks unreadable",
+        reason="vpc cidr blocks could not be read",
+    ),
     Case(
         "rds_security_groups_from_app_only",
         Status.NOT_APPLICABLE,

@@ -26,13 +26,20 @@ ALL_CASES = [case for cases in CASE_TABLES.values() for case in cases]
 
 # "The checks we start with" in the design, each with the check that answers it.
 DESIGN_CHECKS = {
-    "default VPCs removed or isolated in every region": ["vpc_default_vpc_removed_or_isolated"],
+    "default VPCs removed, or isolated in every region (the NACLs of its subnets deny all traffic and its default"
+    " security group has no rules)": ["vpc_default_vpc_removed_or_isolated"],
     "default security groups without rules": ["vpc_default_security_group_closed"],
-    "no security group open to the world on SSH, RDP or all ports": ["vpc_security_group_no_open_admin_ports"],
+    "no security group open to everyone or to an unreasonably large range on any port that is not meant for the"
+    " public (SSH, RDP, all ports, databases)": [
+        "vpc_security_group_no_open_admin_ports",
+        "vpc_security_group_no_public_ports",
+    ],
     "no network ACL allowing all inbound from anywhere": ["vpc_network_acl_no_open_inbound"],
     "EC2 instances in a VPC": ["ec2_instance_in_vpc"],
     "load balancer security groups only on 443": ["elbv2_security_groups_https_only"],
-    "database security groups only from application security groups": ["rds_security_groups_from_app_only"],
+    "database security groups admit the VPC's private ranges or application security groups, never public ranges": [
+        "rds_security_groups_from_app_only"
+    ],
     "RDS not publicly accessible": ["rds_instance_not_publicly_accessible"],
     "VPC flow logs on every VPC": ["vpc_flow_logs_enabled"],
     "a multi-region trail with validation, delivering to S3 or CloudWatch": ["cloudtrail_multi_region_trail"],
@@ -71,6 +78,7 @@ DESIGN_CHECKS = {
         "s3_bucket_lifecycle_expiration",
         "backup_plan_deletes_after_retention",
     ],
+    "kept EBS snapshots locked": ["ec2_snapshot_locked"],
     "RDS automated backups on": ["rds_automated_backups_enabled"],
     "GuardDuty and Security Hub on": ["guardduty_enabled", "guardduty_malware_protection", "securityhub_enabled"],
     "alarms on the events practitioners watch": [

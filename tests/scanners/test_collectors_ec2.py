@@ -1,10 +1,15 @@
 """EC2 compute and storage collected from the moto server over HTTP, then judged by the checks."""
 
+from dataclasses import asdict
+
 import boto3
 import pytest
 
-from scanners.checks.base import Status
-from tests.scanners.documents import scan
+from scanners.aws import ClientFactory
+from scanners.checks.base import REGISTRY, Result, Status
+from tests.scanners.documents import Scan, scan
+from tests.scanners.fault_injection import action, faulty_endpoint
+from tests.scanners.local_ec2 import locked_snapshot, locked_snapshots_call, locked_snapshots_page
 
 pytestmark = pytest.mark.integration
 
@@ -88,3 +93,52 @@ def test_terminated_instances_are_not_inventoried(aws):
     ec2.terminate_instances(InstanceIds=[gone])
 
     assert [item for item in scan("ec2").documents if item.type == "aws.ec2.instance"] == []
+
+
+def snapshot_lock_of(result: Scan, name: str, **settings) -> Result:
+    return REGISTRY["ec2_snapshot_locked"].run(asdict(result.named(name, "aws.ec2.snapshot")), settings)
+
+
+@pytest.fixture
+def backups(aws) -> dict[str, str]:
+    """Three nightly copies of one volume, by name: their snapshot ids."""
+    ec2 = boto3.client("ec2", region_name="eu-west-1")
+    volume = ec2.create_volume(Size=8, AvailabilityZone="eu-west-1a", Encrypted=True)["VolumeId"]
+    names = ("nightly-governance", "nightly-compliance", "nightly-unlocked")
+    return {
+        name: ec2.create_snapshot(VolumeId=volume, TagSpecifications=tagged(name, "snapshot"))["SnapshotId"]
+        for name in names
+    }
+
+
+def test_kept_snapshots_are_judged_on_their_locks_read_page_by_page(aws, backups, monkeypatch):
+    # moto has no DescribeLockedSnapshots: the endpoint answers it in AWS's shape, over two pages.
+    with faulty_endpoint(aws) as endpoint:
+        first = [locked_snapshot(backups["nightly-governance"], "governance")]
+        second = [locked_snapshot(backups["nightly-compliance"], "compliance", days=365)]
+        endpoint.reply(locked_snapshots_call(), locked_snapshots_page(first, next_token="page-2"))
+        endpoint.reply(locked_snapshots_call(next_token="page-2"), locked_snapshots_page(second))
+        monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", endpoint.url)
+        result = scan("ec2", factory=ClientFactory(max_attempts=1))
+
+    assert len(endpoint.faulted) == 2
+    every_snapshot_kept = {"kept_after_days": 0}
+    governance = snapshot_lock_of(result, "nightly-governance", **every_snapshot_kept)
+    assert governance.status == Status.PASS and "governance mode until 2027-01-01" in governance.reason
+    assert snapshot_lock_of(result, "nightly-compliance", **every_snapshot_kept).status == Status.PASS
+    unlocked = snapshot_lock_of(result, "nightly-unlocked", **every_snapshot_kept)
+    assert unlocked.status == Status.FAIL and "not locked" in unlocked.reason
+    # With the default settings a snapshot taken today is not kept yet.
+    assert snapshot_lock_of(result, "nightly-unlocked").status == Status.NOT_APPLICABLE
+
+
+def test_unreadable_locks_make_kept_snapshots_errors_and_nothing_else(aws, backups, monkeypatch):
+    with faulty_endpoint(aws) as endpoint:
+        endpoint.fail(action("DescribeLockedSnapshots"), status=403, code="UnauthorizedOperation", protocol="ec2")
+        monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", endpoint.url)
+        result = scan("ec2", factory=ClientFactory(max_attempts=1))
+
+    assert endpoint.faulted and not result.errors
+    refused = snapshot_lock_of(result, "nightly-governance", kept_after_days=0)
+    assert refused.status == Status.ERROR and "UnauthorizedOperation" in refused.reason
+    assert result.status("ec2_snapshot_encrypted", "nightly-governance") == Status.PASS

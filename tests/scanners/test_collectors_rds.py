@@ -112,3 +112,53 @@ def test_alarms_that_cannot_be_read_leave_autoscaling_judged_and_the_rest_an_err
     denied = result.result(STORAGE, "orders")
     assert denied.status == Status.ERROR and "DescribeAlarmsForMetric" in denied.reason
     assert result.status("rds_storage_encrypted", "orders") == Status.PASS
+
+
+@pytest.fixture
+def analytics(aws):
+    """'analytics' lives in its own VPC (10.40.0.0/16) and admits that VPC's private range on 5432."""
+    ec2 = boto3.client("ec2", region_name="eu-west-1")
+    rds = boto3.client("rds", region_name="eu-west-1")
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{index}.0/24", AvailabilityZone=f"eu-west-1{zone}")["Subnet"][
+            "SubnetId"
+        ]
+        for index, zone in enumerate("ab")
+    ]
+    rds.create_db_subnet_group(DBSubnetGroupName="analytics", DBSubnetGroupDescription="private", SubnetIds=subnets)
+    group = ec2.create_security_group(GroupName="analytics-db", Description="from the VPC", VpcId=vpc)["GroupId"]
+    from_vpc = {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.40.0.0/16"}]}
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[from_vpc])
+    rds.create_db_instance(
+        DBInstanceIdentifier="analytics",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        AllocatedStorage=20,
+        MasterUsername="ct",
+        MasterUserPassword="correct-horse-battery",
+        DBSubnetGroupName="analytics",
+        VpcSecurityGroupIds=[group],
+    )
+
+
+def test_a_database_group_admitting_its_vpcs_private_range_passes(databases, analytics):
+    result = scan("rds")
+
+    assert result.named("analytics").config["vpc_cidr_blocks"] == ["10.40.0.0/16"]
+    within = result.result("rds_security_groups_from_app_only", "analytics")
+    assert within.status == Status.PASS, within.reason
+    public = result.result("rds_security_groups_from_app_only", "reports")
+    assert public.status == Status.FAIL and "0.0.0.0/0 (public)" in public.reason
+
+
+def test_unreadable_vpc_blocks_make_only_the_private_range_undecidable(aws, databases, analytics, monkeypatch):
+    with faulty_endpoint(aws) as endpoint:
+        endpoint.fail(action("DescribeVpcs"), status=403, code="UnauthorizedOperation", protocol="ec2")
+        monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", endpoint.url)
+        result = scan("rds", factory=ClientFactory(max_attempts=1))
+
+    assert endpoint.faulted
+    assert result.status("rds_security_groups_from_app_only", "analytics") == Status.ERROR
+    assert result.status("rds_security_groups_from_app_only", "orders") == Status.PASS
+    assert result.status("rds_security_groups_from_app_only", "reports") == Status.FAIL

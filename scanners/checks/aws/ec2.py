@@ -1,8 +1,9 @@
-"""EC2: encryption of EBS volumes and snapshots, public images and snapshots, instances in a VPC, IMDSv2."""
+"""EC2: encryption of EBS volumes and snapshots, public images and snapshots, locks on kept snapshots,
+instances in a VPC, IMDSv2."""
 
 from __future__ import annotations
 
-from scanners.checks.base import MissingData, Result, check, field, listed
+from scanners.checks.base import MissingData, Result, Setting, check, field, listed, tags, timestamp
 
 ENCRYPTION_AT_REST = ("iso27001-2022:A.8.24", "iso27001-2013:A.10.1.1", "soc2-2017:CC6.1")
 NOT_SHARED_PUBLICLY = (
@@ -13,6 +14,10 @@ NOT_SHARED_PUBLICLY = (
     "soc2-2017:CC6.1",
     "soc2-2017:CC6.6",
 )
+BACKUP = ("iso27001-2022:A.8.13", "iso27001-2013:A.12.3.1", "soc2-2017:A1.2", "soc2-2017:CC9.1")
+# Lock states in which the snapshot cannot be deleted (governance and the compliance cool-off can still be
+# lifted by someone allowed to unlock; compliance cannot).
+LOCKED_STATES = {"compliance", "compliance-cooloff", "governance"}
 
 
 @check(
@@ -80,6 +85,55 @@ def snapshot_not_public(snapshot: dict) -> Result:
     if accounts:
         return Result.passed(f"shared only with accounts {listed(accounts)}")
     return Result.passed("not shared")
+
+
+def days_old(days: int) -> str:
+    return "1 day old" if days == 1 else f"{days} days old"
+
+
+@check(
+    id="ec2_snapshot_locked",
+    title="Kept EBS snapshot is locked against deletion",
+    resource="aws.ec2.snapshot",
+    severity="medium",
+    controls=BACKUP,
+    remediation="""Lock the snapshots you keep (`aws ec2 lock-snapshot --lock-mode compliance --lock-duration
+    <days>`, or governance mode while you test), for at least their retention period, so that neither a
+    mistake nor a stolen credential can delete them; a snapshot policy of Data Lifecycle Manager or an AWS
+    Backup vault lock can do it for every new copy.""",
+    settings={
+        "kept_after_days": Setting(
+            7,
+            "A snapshot at least this many days old is kept (a retained copy, not a passing one) and must be locked;"
+            " 0 makes every snapshot kept",
+        ),
+        "kept_tag_keys": Setting(
+            [],
+            "Tag keys that mark a snapshot as kept whatever its age (for example retention or legal-hold)",
+        ),
+    },
+)
+def snapshot_locked(snapshot: dict, settings: dict) -> Result:
+    now = timestamp(field(snapshot, "collected_at"), "collection time")
+    age = now - timestamp(field(snapshot, "started"), "the snapshot's start time")
+    marked = sorted(set(tags(snapshot)) & {str(key) for key in settings["kept_tag_keys"]})
+    limit = settings["kept_after_days"]
+    if age.days < limit and not marked:
+        return Result.not_applicable(
+            f"{days_old(age.days)} and not tagged as kept: only snapshots at least {limit} days old count as kept"
+        )
+    kept = f"tagged {listed(marked)}" if marked else days_old(age.days)
+    lock = field(snapshot, "lock")
+    state = lock.get("state")
+    if state in LOCKED_STATES:
+        return Result.passed(
+            f"kept ({kept}) and locked in {state} mode until {lock.get('expires_on') or 'an unknown date'}"
+        )
+    if state == "expired":
+        return Result.failed(f"kept ({kept}) but its lock expired on {lock.get('expires_on') or 'an unknown date'}")
+    if state is not None:
+        raise MissingData(f"the snapshot's lock state {state!r} is not one we know")
+    return Result.failed(f"kept ({kept}) but not locked: anyone allowed to delete snapshots can delete it")
 
 
 @check(

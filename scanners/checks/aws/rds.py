@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scanners.checks.aws.vpc import address_ranges, is_private, network_of
 from scanners.checks.base import Result, check, field, listed
 
 DB_INSTANCE = "aws.rds.db_instance"
@@ -35,28 +36,41 @@ def instance_not_public(db: dict) -> Result:
 
 @check(
     id="rds_security_groups_from_app_only",
-    title="RDS security groups admit only application security groups",
+    title="RDS security groups admit only application security groups or the VPC's own private range",
     resource=DB_INSTANCE,
     severity="high",
     controls=NETWORK,
-    remediation="""Replace inbound rules that name address ranges with rules that name the security groups of
-    the applications that use the database, so that only those instances can connect.""",
+    remediation="""Replace inbound rules that name public or outside address ranges with rules that name the
+    security groups of the applications that use the database (or, at widest, the VPC's own private range), so
+    that only those instances can connect.""",
 )
 def security_groups_from_app_only(db: dict) -> Result:
     groups = field(db, "security_groups")
     if not groups:
         return Result.not_applicable("no VPC security group (EC2-Classic DB security groups are not judged)")
     ingress = field(db, "security_group_ingress")
-    by_address = []
+    outside = []
     for group in groups:
         for rule in ingress.get(group, []):
-            ranges = [item.get("CidrIp") for item in rule.get("IpRanges", [])]
-            ranges += [item.get("CidrIpv6") for item in rule.get("Ipv6Ranges", [])]
-            ranges += [item.get("PrefixListId") for item in rule.get("PrefixListIds", [])]
-            by_address += [f"{group} from {source}" for source in ranges]
-    if by_address:
-        return Result.failed(f"inbound rules by address: {listed(by_address)}")
-    return Result.passed(f"inbound only from security groups ({listed(groups)})")
+            outside += [f"{group} from {source}" for source in sources_outside_the_vpc(db, rule)]
+    if outside:
+        return Result.failed(f"inbound rules from outside the VPC's private range: {listed(outside)}")
+    return Result.passed(f"inbound only from security groups or the VPC's private range ({listed(groups)})")
+
+
+def sources_outside_the_vpc(db: dict, rule: dict) -> list[str]:
+    """The rule's sources other than security groups and private ranges inside the VPC's own CIDR blocks."""
+    found = [f"prefix list {item.get('PrefixListId')}" for item in rule.get("PrefixListIds", [])]
+    for cidr in address_ranges(rule):
+        network = network_of(cidr)
+        if not is_private(network):
+            found.append(f"{network} (public)")
+            continue
+        # Read only when a private range needs it: rules naming groups or public ranges are judged without it.
+        vpc_blocks = [network_of(block) for block in field(db, "vpc_cidr_blocks")]
+        if not any(network.version == block.version and network.subnet_of(block) for block in vpc_blocks):
+            found.append(f"{network} (private, outside the VPC's {listed(str(block) for block in vpc_blocks)})")
+    return found
 
 
 @check(

@@ -1,9 +1,10 @@
-"""EC2 compute and storage in one region: instances, EBS volumes and snapshots, AMIs, and the region's
-EBS settings (encryption by default)."""
+"""EC2 compute and storage in one region: instances, EBS volumes and snapshots (with their locks), AMIs,
+and the region's EBS settings (encryption by default)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from scanners.aws import ClientFactory
 from scanners.collectors.base import (
@@ -91,7 +92,11 @@ def volumes(ec2, region: str, account_id: str) -> Iterator[ResourceDoc]:
 
 def snapshots(ec2, region: str) -> Iterator[ResourceDoc]:
     # OwnerIds=["self"] matters on AWS: without it the call lists every public snapshot in the region.
-    for snapshot in listing(ec2, "describe_snapshots", "Snapshots", OwnerIds=["self"]):
+    found = listing(ec2, "describe_snapshots", "Snapshots", OwnerIds=["self"])
+    collected_at = datetime.now(UTC)
+    region_reads = SubReads()
+    locks = region_reads("lock", lambda: snapshot_locks(ec2)) if found else {}
+    for snapshot in found:
         tags = tag_dict(snapshot.get("Tags"))
         ident = snapshot["SnapshotId"]
         reads = SubReads()
@@ -114,9 +119,29 @@ def snapshots(ec2, region: str) -> Iterator[ResourceDoc]:
                 "kms_key_id": snapshot.get("KmsKeyId"),
                 "started": snapshot.get("StartTime"),
                 "create_volume_permissions": permissions,
-                "errors": reads.errors,
+                "lock": locks.get(ident, {}) if locks is not None else None,
+                "collected_at": collected_at,
+                "errors": {**region_reads.errors, **reads.errors},
             },
         )
+
+
+def snapshot_locks(ec2) -> dict[str, dict]:
+    """The lock of every locked snapshot of the account in the region, by snapshot id (no paginator exists)."""
+    locks: dict[str, dict] = {}
+    params: dict = {}
+    while True:
+        page = ec2.describe_locked_snapshots(**params)
+        for item in page.get("Snapshots") or []:
+            locks[item["SnapshotId"]] = {
+                "state": item.get("LockState"),
+                "duration_days": item.get("LockDuration"),
+                "created_on": item.get("LockCreatedOn"),
+                "expires_on": item.get("LockExpiresOn"),
+            }
+        if not page.get("NextToken"):
+            return locks
+        params = {"NextToken": page["NextToken"]}
 
 
 def images(ec2, region: str) -> Iterator[ResourceDoc]:

@@ -1,11 +1,12 @@
-"""RDS database instances in one region, with the inbound rules of their VPC security groups."""
+"""RDS database instances in one region, with the inbound rules of their VPC security groups and the CIDR
+blocks of their VPC."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from scanners.aws import ClientFactory
-from scanners.collectors.aws.vpc import ingress_rules_of, rules_for
+from scanners.collectors.aws.vpc import cidr_blocks_of, ingress_rules_of, rules_for
 from scanners.collectors.base import (
     CollectionError,
     ResourceDoc,
@@ -33,6 +34,8 @@ def db_instances(factory: ClientFactory, region: str) -> Iterator[ResourceDoc]:
     group_ids = {group["VpcSecurityGroupId"] for db in found for group in db.get("VpcSecurityGroups", [])}
     rules = reads("security_group_ingress", lambda: ingress_rules_of(factory.client("ec2", region), group_ids))
     storage_alarms = reads("free_storage_alarms", lambda: free_storage_alarms(factory.client("cloudwatch", region)))
+    vpc_ids = {vpc_of(db) for db in found} - {None}
+    vpc_blocks = reads("vpc_cidr_blocks", lambda: cidr_blocks_of(factory.client("ec2", region), vpc_ids))
     for db in found:
         groups = [group["VpcSecurityGroupId"] for group in db.get("VpcSecurityGroups", [])]
         tags = tag_dict(db.get("TagList"))
@@ -58,6 +61,7 @@ def db_instances(factory: ClientFactory, region: str) -> Iterator[ResourceDoc]:
                 "allocated_storage": db.get("AllocatedStorage"),
                 "max_allocated_storage": db.get("MaxAllocatedStorage"),
                 "free_storage_alarms": alarms_of(db["DBInstanceIdentifier"], storage_alarms),
+                "vpc_cidr_blocks": vpc_blocks.get(vpc_of(db)) if vpc_blocks is not None else None,
                 "errors": dict(reads.errors),
             },
         )
@@ -85,3 +89,7 @@ def alarms_of(instance: str, alarms: list[dict] | None) -> list[dict] | None:
     if alarms is None:
         return None
     return [alarm for alarm in alarms if instance in alarm["instances"]]
+
+
+def vpc_of(db: dict) -> str | None:
+    return (db.get("DBSubnetGroup") or {}).get("VpcId")

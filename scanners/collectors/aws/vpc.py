@@ -1,9 +1,11 @@
-"""Networks in one region: VPCs with their flow logs, the default VPC, security groups and network ACLs."""
+"""Networks in one region: VPCs with their flow logs and NTP servers, the default VPC with what isolates it,
+security groups and network ACLs."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from scanners.aws import ClientFactory
 from scanners.collectors.base import (
@@ -27,20 +29,51 @@ NETWORK_ACL = "aws.ec2.network_acl"
 @service_group(name="vpc", resource_types=(VPC, DEFAULT_VPC, SECURITY_GROUP, NETWORK_ACL))
 def collect(factory: ClientFactory, region: str) -> Iterator[ResourceDoc | CollectionError]:
     ec2 = factory.client("ec2", region)
-    yield from collected((VPC, DEFAULT_VPC), region, lambda: vpcs(factory, ec2, region))
-    yield from collected((SECURITY_GROUP,), region, lambda: security_groups(ec2, region))
-    yield from collected((NETWORK_ACL,), region, lambda: network_acls(ec2, region))
+    # Listed once each: the default VPC is judged on the same answers as the groups and ACLs themselves.
+    groups = read_listing(ec2, "describe_security_groups", "SecurityGroups")
+    acls = read_listing(ec2, "describe_network_acls", "NetworkAcls")
+    yield from collected((VPC, DEFAULT_VPC), region, lambda: vpcs(factory, ec2, region, groups, acls))
+    yield from documents_or_error(SECURITY_GROUP, region, groups, security_groups)
+    yield from documents_or_error(NETWORK_ACL, region, acls, network_acls)
 
 
-def vpcs(factory: ClientFactory, ec2, region: str) -> Iterator[ResourceDoc]:
+@dataclass(frozen=True)
+class Listed:
+    """A whole listing, or why it could not be read."""
+
+    items: list[dict] | None
+    error: str | None
+
+
+def read_listing(ec2, operation: str, key: str) -> Listed:
+    reads = SubReads()
+    items = reads(operation, lambda: listing(ec2, operation, key))
+    return Listed(items, reads.errors.get(operation))
+
+
+def documents_or_error(
+    resource_type: str, region: str, listed: Listed, make
+) -> Iterator[ResourceDoc | CollectionError]:
+    if listed.items is None:
+        yield CollectionError(
+            (resource_type,), region, listed.error or f"the {resource_type} listing could not be read"
+        )
+        return
+    yield from collected((resource_type,), region, lambda: make(listed.items, region))
+
+
+def vpcs(factory: ClientFactory, ec2, region: str, groups: Listed, acls: Listed) -> Iterator[ResourceDoc]:
     account_id = factory.account_id()
     found = listing(ec2, "describe_vpcs", "Vpcs")
     reads = SubReads()
     flow_logs = reads("flow_logs", lambda: grouped(listing(ec2, "describe_flow_logs", "FlowLogs"), "ResourceId"))
     gateways = reads("internet_gateways", lambda: internet_gateways_by_vpc(ec2))
+    option_sets = reads("ntp_servers", lambda: ntp_servers_by_option_set(ec2))
     for vpc in found:
         ident = vpc["VpcId"]
         tags = tag_dict(vpc.get("Tags"))
+        errors = dict(reads.errors)
+        ntp_servers = ntp_servers_of(vpc.get("DhcpOptionsId"), option_sets, errors)
         yield document(
             uid=f"arn:aws:ec2:{region}:{vpc.get('OwnerId') or account_id}:vpc/{ident}",
             type=VPC,
@@ -53,13 +86,17 @@ def vpcs(factory: ClientFactory, ec2, region: str) -> Iterator[ResourceDoc]:
                 "cidr_block": vpc.get("CidrBlock"),
                 "flow_logs": [flow_log(item) for item in flow_logs.get(ident, [])] if flow_logs is not None else None,
                 "internet_gateways": gateways.get(ident, []) if gateways is not None else None,
-                "errors": dict(reads.errors),
+                "dhcp_options_id": vpc.get("DhcpOptionsId"),
+                "ntp_servers": ntp_servers,
+                "errors": errors,
             },
         )
-    yield default_vpc_document(ec2, region, account_id, found, gateways, reads)
+    yield default_vpc_document(ec2, region, account_id, found, gateways, reads, groups, acls)
 
 
-def default_vpc_document(ec2, region: str, account_id: str, found: list[dict], gateways, reads: SubReads):
+def default_vpc_document(
+    ec2, region: str, account_id: str, found: list[dict], gateways, reads: SubReads, groups: Listed, acls: Listed
+) -> ResourceDoc:
     default = next((vpc for vpc in found if vpc.get("IsDefault")), None)
     config: dict = {"present": default is not None, "vpc_id": None, "internet_gateways": [], "network_interfaces": 0}
     if default is not None:
@@ -71,7 +108,9 @@ def default_vpc_document(ec2, region: str, account_id: str, found: list[dict], g
             "network_interfaces",
             lambda: len(listing(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=in_vpc)),
         )
-    config["errors"] = {key: value for key, value in reads.errors.items() if key != "flow_logs"}
+        config["network_acls"] = network_acls_of(acls, ident, reads)
+        config["default_security_group"] = default_group_of(groups, ident, reads)
+    config["errors"] = {key: value for key, value in reads.errors.items() if key not in {"flow_logs", "ntp_servers"}}
     return document(
         uid=settings_uid(account_id, region, "default-vpc"),
         type=DEFAULT_VPC,
@@ -96,6 +135,57 @@ def internet_gateways_by_vpc(ec2) -> dict[str, list[str]]:
     return dict(attached)
 
 
+def network_acls_of(acls: Listed, vpc_id: str, reads: SubReads) -> list[dict] | None:
+    if acls.items is None:
+        reads.failed("network_acls", reason=acls.error or "the network ACLs could not be read")
+        return None
+    return [
+        {
+            "network_acl_id": acl["NetworkAclId"],
+            "is_default": bool(acl.get("IsDefault")),
+            "subnets": [item.get("SubnetId") for item in acl.get("Associations", [])],
+            "entries": acl.get("Entries", []),
+        }
+        for acl in acls.items
+        if acl.get("VpcId") == vpc_id
+    ]
+
+
+def default_group_of(groups: Listed, vpc_id: str, reads: SubReads) -> dict | None:
+    if groups.items is None:
+        reads.failed("default_security_group", reason=groups.error or "the security groups could not be read")
+        return None
+    for group in groups.items:
+        if group.get("VpcId") == vpc_id and group.get("GroupName") == "default":
+            return {
+                "group_id": group["GroupId"],
+                "ingress": group.get("IpPermissions", []),
+                "egress": group.get("IpPermissionsEgress", []),
+            }
+    reads.failed("default_security_group", reason=f"the default security group of {vpc_id} was not in the answer")
+    return None
+
+
+def ntp_servers_by_option_set(ec2) -> dict[str, list[str]]:
+    servers = {}
+    for option_set in listing(ec2, "describe_dhcp_options", "DhcpOptions"):
+        options = {item.get("Key"): item.get("Values", []) for item in option_set.get("DhcpConfigurations", [])}
+        servers[option_set["DhcpOptionsId"]] = [value.get("Value") for value in options.get("ntp-servers", [])]
+    return servers
+
+
+def ntp_servers_of(option_set: str | None, option_sets: dict | None, errors: dict) -> list[str] | None:
+    """The NTP servers a VPC's DHCP option set hands out; the AWS default set and no set at all name none."""
+    if option_set in (None, "default"):
+        return []
+    if option_sets is None:
+        return None  # the failed read is in `errors`
+    if option_set not in option_sets:
+        errors["ntp_servers"] = f"DHCP option set {option_set} was not in the DescribeDhcpOptions answer"
+        return None
+    return option_sets[option_set]
+
+
 def flow_log(item: dict) -> dict:
     return {
         "flow_log_id": item.get("FlowLogId"),
@@ -106,8 +196,8 @@ def flow_log(item: dict) -> dict:
     }
 
 
-def security_groups(ec2, region: str) -> Iterator[ResourceDoc]:
-    for group in listing(ec2, "describe_security_groups", "SecurityGroups"):
+def security_groups(groups: list[dict], region: str) -> Iterator[ResourceDoc]:
+    for group in groups:
         ident = group["GroupId"]
         tags = tag_dict(group.get("Tags"))
         yield document(
@@ -128,8 +218,8 @@ def security_groups(ec2, region: str) -> Iterator[ResourceDoc]:
         )
 
 
-def network_acls(ec2, region: str) -> Iterator[ResourceDoc]:
-    for acl in listing(ec2, "describe_network_acls", "NetworkAcls"):
+def network_acls(acls: list[dict], region: str) -> Iterator[ResourceDoc]:
+    for acl in acls:
         ident = acl["NetworkAclId"]
         tags = tag_dict(acl.get("Tags"))
         yield document(
@@ -160,3 +250,27 @@ def ingress_rules_of(ec2, group_ids: set[str]) -> dict[str, list[dict]]:
 def rules_for(groups: list[str], rules: dict[str, list[dict]] | None) -> dict[str, list[dict]] | None:
     """The inbound rules of each group, or None when the groups could not be read (the error says why)."""
     return None if rules is None else {group: rules.get(group, []) for group in groups}
+
+
+def cidr_blocks_of(ec2, vpc_ids: set[str]) -> dict[str, list[str]]:
+    """The IPv4 and IPv6 CIDR blocks associated with each of the given VPCs."""
+    if not vpc_ids:
+        return {}
+    blocks = {}
+    for vpc in listing(ec2, "describe_vpcs", "Vpcs", VpcIds=sorted(vpc_ids)):
+        v4 = [
+            item.get("CidrBlock")
+            for item in vpc.get("CidrBlockAssociationSet", [])
+            if associated(item, "CidrBlockState")
+        ]
+        v6 = [
+            item.get("Ipv6CidrBlock")
+            for item in vpc.get("Ipv6CidrBlockAssociationSet", [])
+            if associated(item, "Ipv6CidrBlockState")
+        ]
+        blocks[vpc["VpcId"]] = v4 + v6
+    return blocks
+
+
+def associated(association: dict, state_key: str) -> bool:
+    return (association.get(state_key) or {}).get("State") == "associated"
