@@ -1,8 +1,10 @@
 """Importing this package registers every AWS check in REGISTRY."""
 
 from scanners.checks.aws import (
+    apigateway,
     awsconfig,
     backup,
+    cloudfront,
     cloudtrail,
     cloudwatch,
     ec2,
@@ -20,8 +22,10 @@ from scanners.checks.aws import (
 )
 
 __all__ = [
+    "apigateway",
     "awsconfig",
     "backup",
+    "cloudfront",
     "cloudtrail",
     "cloudwatch",
     "ec2",

@@ -1,8 +1,10 @@
 """Importing this package registers every AWS service group in SERVICE_GROUPS."""
 
 from scanners.collectors.aws import (
+    apigateway,
     awsconfig,
     backup,
+    cloudfront,
     cloudtrail,
     cloudwatch,
     ec2,
@@ -20,8 +22,10 @@ from scanners.collectors.aws import (
 )
 
 __all__ = [
+    "apigateway",
     "awsconfig",
     "backup",
+    "cloudfront",
     "cloudtrail",
     "cloudwatch",
     "ec2",

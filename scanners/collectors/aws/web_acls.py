@@ -14,9 +14,15 @@ def web_acl_for_resource(wafv2, resource_arn: str) -> dict | None:
     return web_acl_summary(wafv2.get_web_acl_for_resource(ResourceArn=resource_arn).get("WebACL"))
 
 
-def web_acl_by_arn(wafv2, arn: str, scope: str) -> dict:
-    """A web ACL named by its ARN (`arn:aws:wafv2:<region>:<account>:<global|regional>/webacl/<name>/<id>`)."""
-    name, web_acl_id = arn.split("/")[-2:]
+def web_acl_named(wafv2, identifier: str | None, scope: str) -> dict | None:
+    """The web ACL a resource's own settings name (a CloudFront WebACLId, an API Gateway stage's webAclArn):
+    an AWS WAF ARN (`arn:aws:wafv2:<region>:<account>:<global|regional>/webacl/<name>/<id>`), a WAF Classic
+    id or ARN, or nothing."""
+    if not identifier:
+        return None
+    if not identifier.startswith("arn:") or ":wafv2:" not in identifier:
+        return {"arn": identifier, "name": None, "classic": True, "managed_rule_groups": []}
+    name, web_acl_id = identifier.split("/")[-2:]
     return web_acl_summary(wafv2.get_web_acl(Name=name, Scope=scope, Id=web_acl_id)["WebACL"])
 
 
