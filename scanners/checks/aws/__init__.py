@@ -18,6 +18,7 @@ from scanners.checks.aws import (
     rds,
     s3,
     securityhub,
+    ssm,
     vpc,
 )
 
@@ -39,5 +40,6 @@ __all__ = [
     "rds",
     "s3",
     "securityhub",
+    "ssm",
     "vpc",
 ]
