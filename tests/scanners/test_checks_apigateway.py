@@ -4,6 +4,7 @@ import pytest
 
 from scanners.checks.base import Status
 from tests.scanners.documents import Case, assert_case, case_id, doc, failed_read, without
+from tests.scanners.web_acls import described_acl
 
 AUTHORIZED = "apigateway_methods_require_authorization"
 WAF = "apigateway_stage_waf_blocks_common_attacks"
@@ -27,16 +28,7 @@ def api(methods=GUARDED) -> dict:
     return doc("aws.apigateway.rest_api", name="orders", id="a1b2c3", endpoint_types=["REGIONAL"], methods=methods)
 
 
-def managed(name: str) -> dict:
-    return {"vendor": "AWS", "name": name, "override_action": "none", "rules_not_blocking": []}
-
-
-BLOCKING_ACL = {
-    "arn": "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/api/1",
-    "name": "api",
-    "classic": False,
-    "managed_rule_groups": [managed("AWSManagedRulesCommonRuleSet"), managed("AWSManagedRulesKnownBadInputsRuleSet")],
-}
+BLOCKING_ACL = described_acl("api")
 
 
 def stage(web_acl=BLOCKING_ACL, endpoint_types=("REGIONAL",)) -> dict:

@@ -4,20 +4,13 @@ import pytest
 
 from scanners.checks.base import Status
 from tests.scanners.documents import Case, assert_case, case_id, doc, failed_read
+from tests.scanners.web_acls import described_acl
+from tests.scanners.web_acls import described_group as managed
 
 CHECK = "cloudfront_distribution_waf_blocks_common_attacks"
 
 
-def managed(name: str, override: str = "none") -> dict:
-    return {"vendor": "AWS", "name": name, "override_action": override, "rules_not_blocking": []}
-
-
-BLOCKING_ACL = {
-    "arn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/cdn/1",
-    "name": "cdn",
-    "classic": False,
-    "managed_rule_groups": [managed("AWSManagedRulesCommonRuleSet"), managed("AWSManagedRulesKnownBadInputsRuleSet")],
-}
+BLOCKING_ACL = described_acl("cdn")
 CLASSIC_ACL = {"arn": "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111", "name": None, "classic": True, "managed_rule_groups": []}
 
 

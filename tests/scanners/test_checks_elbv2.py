@@ -5,6 +5,8 @@ import pytest
 from scanners.checks.base import Status
 from scanners.checks.waf import REQUIRED_RULE_GROUPS as REQUIRED
 from tests.scanners.documents import Case, assert_case, case_id, doc, failed_read, without
+from tests.scanners.web_acls import described_acl
+from tests.scanners.web_acls import described_group as managed
 
 
 def without_key(listener: dict, key: str) -> dict:
@@ -23,23 +25,14 @@ ALSO_8080 = {"sg-web": ONLY_443["sg-web"] + [{"IpProtocol": "tcp", "FromPort": 8
 DROPS = {"routing.http.drop_invalid_header_fields.enabled": "true", "deletion_protection.enabled": "true"}
 
 
-def managed(name: str, override: str = "none", not_blocking=()) -> dict:
-    return {"vendor": "AWS", "name": name, "override_action": override, "rules_not_blocking": list(not_blocking)}
-
-
-BLOCKING_ACL = {
-    "arn": "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/edge/1",
-    "name": "edge",
-    "classic": False,
-    "managed_rule_groups": [managed("AWSManagedRulesCommonRuleSet"), managed("AWSManagedRulesKnownBadInputsRuleSet")],
-}
-COUNTING_ACL = {
-    **BLOCKING_ACL,
-    "managed_rule_groups": [
+BLOCKING_ACL = described_acl("edge")
+COUNTING_ACL = described_acl(
+    "trial",
+    [
         managed("AWSManagedRulesCommonRuleSet", not_blocking=["SizeRestrictions_BODY (Count)"]),
         managed("AWSManagedRulesKnownBadInputsRuleSet", override="count"),
     ],
-}
+)
 
 
 def balancer(

@@ -1,4 +1,5 @@
-"""AWS WAF web ACLs in the moto server, with the AWS managed rule groups blocking or only counting."""
+"""AWS WAF web ACLs with the AWS managed rule groups blocking or only counting: created in the moto server, and
+as collectors describe them (for check tests)."""
 
 import boto3
 
@@ -34,3 +35,19 @@ COUNTING = [
     managed_rule("AWSManagedRulesCommonRuleSet", 1, counted_rules=["SizeRestrictions_BODY"]),
     managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 2, count=True),
 ]
+
+
+def described_group(name: str, override: str = "none", not_blocking=()) -> dict:
+    return {"vendor": "AWS", "name": name, "override_action": override, "rules_not_blocking": list(not_blocking)}
+
+
+def described_acl(name: str, groups: list[dict] | None = None) -> dict:
+    """A web ACL as the collectors describe it; by default both required groups in block mode."""
+    return {
+        "arn": f"arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/{name}/1",
+        "name": name,
+        "classic": False,
+        "managed_rule_groups": groups
+        if groups is not None
+        else [described_group("AWSManagedRulesCommonRuleSet"), described_group("AWSManagedRulesKnownBadInputsRuleSet")],
+    }

@@ -23,9 +23,9 @@ def is_cors_preflight(method: dict) -> bool:
     severity="high",
     controls=(
         "iso27001-2022:A.8.26",
-        "iso27001-2022:A.8.3",
+        "iso27001-2022:A.8.5",
         "iso27001-2013:A.14.1.2",
-        "iso27001-2013:A.9.4.1",
+        "iso27001-2013:A.9.4.2",
         "soc2-2017:CC6.1",
     ),
     remediation="""Give every method an authorizer (IAM, a Cognito user pool or a Lambda authorizer), or at
