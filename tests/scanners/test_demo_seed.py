@@ -104,6 +104,10 @@ def test_the_demo_tells_its_story_in_both_regions(demo_scan):
     alarms = "CloudWatch alarms on CloudTrail events"
     assert demo_scan.status("cloudwatch_alarm_root_account_use", alarms) == Status.PASS
     assert "notifies no one" in demo_scan.result("cloudwatch_alarm_cloudtrail_changes", alarms).reason
+    assert "count mode" in demo_scan.result("elbv2_alb_waf_blocks_common_attacks", "legacy-portal").reason
+    assert demo_scan.status("apigateway_methods_require_authorization", "legacy-api") == Status.FAIL
+    assert demo_scan.status("ssm_instance_session_manager_role", "ssm-managed") == Status.PASS
+    assert demo_scan.status("ssm_session_manager_logs_sessions", "Session Manager in us-east-1") == Status.FAIL
 
 
 def test_the_demo_shows_capacity_data_discovery_and_change_control(demo_scan):

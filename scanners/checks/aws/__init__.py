@@ -1,10 +1,12 @@
 """Importing this package registers every AWS check in REGISTRY."""
 
 from scanners.checks.aws import (
+    apigateway,
     autoscaling,
     awsconfig,
     backup,
     cloudformation,
+    cloudfront,
     cloudtrail,
     cloudwatch,
     codepipeline,
@@ -20,14 +22,17 @@ from scanners.checks.aws import (
     rds,
     s3,
     securityhub,
+    ssm,
     vpc,
 )
 
 __all__ = [
+    "apigateway",
     "autoscaling",
     "awsconfig",
     "backup",
     "cloudformation",
+    "cloudfront",
     "cloudtrail",
     "cloudwatch",
     "codepipeline",
@@ -43,5 +48,6 @@ __all__ = [
     "rds",
     "s3",
     "securityhub",
+    "ssm",
     "vpc",
 ]
