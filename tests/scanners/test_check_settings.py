@@ -122,6 +122,8 @@ def test_the_ciso_shortens_the_patch_window_of_one_account_and_its_next_scan_jud
     assert judged_with(prod_run) == {"max_age_days": {"value": 7, "default": 30, "overridden": True}}
     assert judged_with(staging_run) == {"max_age_days": {"value": 30, "default": 30, "overridden": False}}
     assert "settings it was judged with" in report_of(prod_run)["settings_rule"]
+    assert "max_age_days = 7" in client.get(prod_run.get_absolute_url()).content.decode()
+    assert "every check's default settings" in client.get(staging_run.get_absolute_url()).content.decode()
 
     history = client.get(settings_url(prod)).content.decode()
     assert re.search(r"<td>ciso</td>\s*<td><code>inspector2_no_old_critical_findings</code></td>", history)
