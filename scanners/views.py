@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from accounts import roles
-from accounts.decorators import viewer_required
+from accounts.decorators import manager_required, viewer_required
 from scanners import engine
 from scanners.check_settings import check_settings_of
 from scanners.checks import base as checks
@@ -163,22 +163,13 @@ def check_settings(request: HttpRequest, account_id: int) -> HttpResponse:
     return _check_settings_page(request, account)
 
 
-@require_POST
-@viewer_required
-def check_setting_change_view(request: HttpRequest, account_id: int) -> HttpResponse:
-    if not roles.can_manage(request.user):
-        raise PermissionDenied("Only the CISO can change check settings.")
+def _check_setting_write(request: HttpRequest, account_id: int, write) -> HttpResponse:
+    """Change or reset as the posted form says; a refusal is shown beside its setting, as the page's form errors."""
     account = get_object_or_404(CloudAccount.objects.visible_to(request.user), pk=account_id)
     form = CheckSettingForm(request.POST)
     if form.is_valid():
         try:
-            check_setting_change(
-                account=account,
-                check_id=form.cleaned_data["check_id"],
-                key=form.cleaned_data["key"],
-                value=form.typed_value(),
-                actor=request.user,
-            )
+            write(account, form)
         except ValidationError as refusal:
             form.add_error(None, refusal)
     if form.errors:
@@ -189,24 +180,22 @@ def check_setting_change_view(request: HttpRequest, account_id: int) -> HttpResp
 
 
 @require_POST
-@viewer_required
+@manager_required
+def check_setting_change_view(request: HttpRequest, account_id: int) -> HttpResponse:
+    def change(account: CloudAccount, form: CheckSettingForm) -> None:
+        data = form.cleaned_data
+        check_setting_change(
+            account=account, check_id=data["check_id"], key=data["key"], value=form.typed_value(), actor=request.user
+        )
+
+    return _check_setting_write(request, account_id, change)
+
+
+@require_POST
+@manager_required
 def check_setting_reset_view(request: HttpRequest, account_id: int) -> HttpResponse:
-    if not roles.can_manage(request.user):
-        raise PermissionDenied("Only the CISO can change check settings.")
-    account = get_object_or_404(CloudAccount.objects.visible_to(request.user), pk=account_id)
-    form = CheckSettingForm({**request.POST.dict(), "value": ""})
-    if form.is_valid():
-        try:
-            check_setting_reset(
-                account=account,
-                check_id=form.cleaned_data["check_id"],
-                key=form.cleaned_data["key"],
-                actor=request.user,
-            )
-        except ValidationError as refusal:
-            form.add_error(None, refusal)
-    if form.errors:
-        return _check_settings_page(request, account, form)
-    if request.htmx:
-        return _check_settings_page(request, account)
-    return redirect("check-settings", account_id=account.pk)
+    def reset(account: CloudAccount, form: CheckSettingForm) -> None:
+        data = form.cleaned_data
+        check_setting_reset(account=account, check_id=data["check_id"], key=data["key"], actor=request.user)
+
+    return _check_setting_write(request, account_id, reset)

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
 import pytest
-import requests
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -27,6 +25,7 @@ from scanners.collectors import base as collectors_base
 from scanners.models import CheckSetting, CheckStatus, Finding, ScanRun
 from scanners.services import check_setting_change, cloud_account_create, scan_request
 from tests.api.conftest import token_client
+from tests.scanners.test_collectors_inspector2 import critical_finding, queue_findings
 
 pytestmark = pytest.mark.django_db
 
@@ -76,23 +75,7 @@ def accounts(db):
 def inspector_with_a_ten_day_old_critical_finding(aws, monkeypatch, catalogs):
     """Inspector on in Ireland with one critical finding first seen ten days ago; only Inspector is scanned."""
     boto3.client("inspector2", region_name="eu-west-1").enable(accountIds=[ACCOUNT], resourceTypes=["EC2", "ECR"])
-    seen = (datetime.now(UTC) - timedelta(days=10)).timestamp()
-    finding = {
-        "findingArn": f"arn:aws:inspector2:eu-west-1:{ACCOUNT}:finding/CVE-2026-0042",
-        "awsAccountId": ACCOUNT,
-        "type": "PACKAGE_VULNERABILITY",
-        "title": "CVE-2026-0042",
-        "description": "CVE-2026-0042",
-        "severity": "CRITICAL",
-        "status": "ACTIVE",
-        "firstObservedAt": seen,
-        "lastObservedAt": seen,
-        "updatedAt": seen,
-        "remediation": {"recommendation": {"text": "upgrade"}},
-        "resources": [{"type": "AWS_EC2_INSTANCE", "id": "i-0123456789abcdef0"}],
-    }
-    payload = {"results": [[finding]], "account_id": ACCOUNT, "region": "eu-west-1"}
-    requests.post(f"{aws}/moto-api/static/inspector2/findings-results", json=payload, timeout=10).raise_for_status()
+    queue_findings(aws, "eu-west-1", [critical_finding("CVE-2026-0042", 10)])
     engine.registries_load()
     only_inspector = {"inspector2": collectors_base.SERVICE_GROUPS["inspector2"]}
     monkeypatch.setattr(collectors_base, "SERVICE_GROUPS", only_inspector)
