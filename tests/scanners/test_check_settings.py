@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape as html_unescape
 from pathlib import Path
 
 import boto3
@@ -309,3 +310,80 @@ def test_every_declared_setting_is_listed_in_the_docs_with_its_default():
         if (check.id, key, json.dumps(setting.default)) not in listed
     ]
     assert not missing, "add these rows to the Check settings table of docs/checks.md:\n" + "\n".join(missing)
+
+
+# Values as people type them -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def a_check_with_every_kind_of_setting(monkeypatch):
+    """Inspector's check beside one that declares a list, a flag and a text setting."""
+    from scanners.checks import base as checks_base
+
+    def evaluate(document, settings):
+        return checks_base.Result.passed(str(settings))
+
+    example = checks_base.Check(
+        id="example_public_ports",
+        title="Only the allowed ports are open to the internet",
+        service="example",
+        resource_type="aws.example.group",
+        severity="high",
+        controls=(),
+        remediation="Close the port.",
+        evaluate=evaluate,
+        settings={
+            "allowed_ports": checks_base.Setting([80, 443], "Ports that may be open to the internet"),
+            "strict": checks_base.Setting(False, "Also fail on IPv6 ranges"),
+            "tag": checks_base.Setting("public", "Tag that marks a public group"),
+        },
+    )
+    monkeypatch.setitem(checks_base.REGISTRY, example.id, example)
+    return example
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        (("allowed_ports", "443, 8443"), [443, 8443]),
+        (("allowed_ports", ""), []),
+        (("strict", "yes"), True),
+        (("strict", "false"), False),
+        (("tag", " internet-facing "), "internet-facing"),
+    ],
+)
+def test_a_value_typed_on_the_page_is_stored_as_the_settings_kind(
+    client, ciso, accounts, a_check_with_every_kind_of_setting, typed, stored
+):
+    prod, _ = accounts
+    key, text = typed
+    client.force_login(ciso)
+    response = client.post(change_url(prod), {"check_id": "example_public_ports", "key": key, "value": text})
+    assert response.status_code == 302
+    assert CheckSetting.objects.get(account=prod, key=key).value == stored
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "message"),
+    [
+        ("allowed_ports", "443, https", "allowed_ports must be a list of whole numbers, not [443, 'https']"),
+        ("strict", "maybe", "strict must be true or false, not 'maybe'"),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_refused_beside_its_setting(
+    client, ciso, accounts, a_check_with_every_kind_of_setting, key, text, message
+):
+    prod, _ = accounts
+    client.force_login(ciso)
+    body = {"check_id": "example_public_ports", "key": key, "value": text}
+    page = client.post(change_url(prod), body, HTTP_HX_REQUEST="true").content.decode()
+    row = page[page.index(f'id="setting-example_public_ports-{key}"') :]
+    row = row[: row.index("</tr>")]
+    assert html_unescape(message) in html_unescape(row) and f'value="{text}"' in row
+    assert not CheckSetting.objects.exists()
+    listed = token_client(ciso).post(
+        f"/api/cloud-accounts/{prod.pk}/check-settings/",
+        {"check_id": "example_public_ports", "key": "allowed_ports", "value": ["443"]},
+        format="json",
+    )
+    assert listed.status_code == 400 and "must be a list of whole numbers" in listed.json()["value"][0]
