@@ -250,7 +250,8 @@ def check_setting_validate(*, check_id: str, key: str, value: Any) -> Any:
     The one judge of a setting change: the page, the API, the admin and the service all ask here.
     """
     check = _declaring(check_id, key)
-    if "\\u0000" in json.dumps(value):  # the database cannot store it in JSON
+    if any(isinstance(item, str) and "\x00" in item for item in (value if isinstance(value, list) else [value])):
+        # PostgreSQL cannot store a NUL in JSON: refused here rather than failing in the database.
         raise ValidationError({"value": "A setting cannot contain a NUL character."})
     try:
         return check.settings_with({key: value})[key]

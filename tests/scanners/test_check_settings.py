@@ -387,3 +387,10 @@ def test_a_value_of_the_wrong_kind_is_refused_beside_its_setting(
         format="json",
     )
     assert listed.status_code == 400 and "must be a list of whole numbers" in listed.json()["value"][0]
+
+
+def test_text_with_a_nul_character_is_refused_not_a_database_error(ciso, accounts, a_check_with_every_kind_of_setting):
+    prod, _ = accounts
+    body = {"check_id": "example_public_ports", "key": "tag", "value": "pub\x00lic"}
+    response = token_client(ciso).post(f"/api/cloud-accounts/{prod.pk}/check-settings/", body, format="json")
+    assert response.status_code == 400 and response.json() == {"value": ["A setting cannot contain a NUL character."]}
