@@ -7,9 +7,14 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_access import ManagerAdminMixin, RoleAdminMixin
-from scanners.forms import CloudAccountAdminForm
-from scanners.models import CheckStatus, CloudAccount, Finding, Resource, ScanRun, ScanUnit
-from scanners.services import cloud_account_schedule_set, schedule_describe
+from scanners.forms import CheckSettingAdminForm, CloudAccountAdminForm
+from scanners.models import CheckSetting, CheckStatus, CloudAccount, Finding, Resource, ScanRun, ScanUnit
+from scanners.services import (
+    check_setting_change,
+    check_setting_reset,
+    cloud_account_schedule_set,
+    schedule_describe,
+)
 
 
 @admin.register(CloudAccount)
@@ -108,3 +113,40 @@ class ScanUnitAdmin(ReadOnlyAdmin):
     list_display = ["run", "service", "region", "state", "attempts", "resources_seen", "claimed_at", "finished_at"]
     list_filter = ["state", "service"]
     list_select_related = ["run__account"]
+
+
+@admin.register(CheckSetting)
+class CheckSettingAdmin(ManagerAdminMixin, SimpleHistoryAdmin):
+    """Every change and deletion (a reset to the default) goes through the check settings service."""
+
+    form = CheckSettingAdminForm
+    list_display = ["account", "check_id", "key", "value", "changed_by", "changed_at"]
+    list_filter = ["account", "check_id"]
+    search_fields = ["check_id", "key"]
+    list_select_related = ["account", "changed_by"]
+    allow_delete = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["account", "check_id", "key", "changed_by", "changed_at"] if obj else ["changed_by", "changed_at"]
+
+    def save_model(self, request, obj, form, change):
+        saved = check_setting_change(
+            account=obj.account,
+            check_id=obj.check_id,
+            key=obj.key,
+            value=form.cleaned_data["value"],
+            actor=request.user,
+        )
+        obj.pk = saved.pk  # the admin's messages and redirect name the row the service wrote
+
+    def delete_model(self, request, obj):
+        check_setting_reset(account=obj.account, check_id=obj.check_id, key=obj.key, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for row in queryset.select_related("account"):
+            self.delete_model(request, row)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("Change a check setting through its form: a revert would bypass the check's rule.")
+        return super().history_form_view(request, object_id, version_id, extra_context)

@@ -18,11 +18,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts import roles
-from compliance.api import READ, ApiViewSet, UtcDateTimeFilter
+from compliance.api import READ, ApiViewSet, UtcDateTimeFilter, refused_as_bad_request
 from scanners import engine
+from scanners.check_settings import check_settings_of
 from scanners.checks import base as checks_base
 from scanners.models import CheckStatus, CloudAccount, Finding, FindingStatus, Resource, RunState, ScanRun, Trigger
 from scanners.serializers import (
+    CheckSettingInputSerializer,
+    CheckSettingResetSerializer,
+    CheckSettingStateSerializer,
     CloudAccountInputSerializer,
     CloudAccountSerializer,
     LatestResultSerializer,
@@ -31,7 +35,13 @@ from scanners.serializers import (
     RunFindingSerializer,
     ScanRunSerializer,
 )
-from scanners.services import cloud_account_create, cloud_account_update, scan_request
+from scanners.services import (
+    check_setting_change,
+    check_setting_reset,
+    cloud_account_create,
+    cloud_account_update,
+    scan_request,
+)
 from scanners.verdict import Speaks, checks_deciding_for
 
 
@@ -63,6 +73,27 @@ DISABLED = OpenApiResponse(description="The account is disabled: enable it befor
         request=None,
         responses={202: ScanRunSerializer, 409: DISABLED},
         description="Ask for a scan, like the Scan now button. While one is queued or running, that one is returned.",
+    ),
+)
+@extend_schema_view(
+    check_settings=[
+        extend_schema(
+            methods=["GET"],
+            request=None,
+            responses={200: CheckSettingStateSerializer(many=True)},
+            description="Every setting the checks declare, with this account's value where the CISO set one.",
+        ),
+        extend_schema(
+            methods=["POST"],
+            request=CheckSettingInputSerializer,
+            responses={200: CheckSettingStateSerializer},
+            description="Set the value a check is judged with in this account, from its next scan on (CISO only).",
+        ),
+    ],
+    check_settings_reset=extend_schema(
+        request=CheckSettingResetSerializer,
+        responses={204: None},
+        description="Judge the check with its default again in this account (CISO only).",
     ),
 )
 class CloudAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -104,6 +135,30 @@ class CloudAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
             return Response({"detail": "; ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
         shown = ScanRunSerializer(ScanRun.objects.select_related("account", "triggered_by").get(pk=run.pk))
         return Response(shown.data, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["get", "post"], url_path="check-settings", pagination_class=None)
+    def check_settings(self, request, pk=None):
+        account = self.get_object()
+        if request.method == "GET":
+            return Response(CheckSettingStateSerializer(check_settings_of(account), many=True).data)
+        written = CheckSettingInputSerializer(data=request.data)
+        written.is_valid(raise_exception=True)
+        with refused_as_bad_request():
+            check_setting_change(account=account, actor=request.user, **written.validated_data)
+        return Response(self._setting_shown(account, **written.validated_data))
+
+    @action(detail=True, methods=["post"], url_path="check-settings/reset")
+    def check_settings_reset(self, request, pk=None):
+        account = self.get_object()
+        written = CheckSettingResetSerializer(data=request.data)
+        written.is_valid(raise_exception=True)
+        with refused_as_bad_request():
+            check_setting_reset(account=account, actor=request.user, **written.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _setting_shown(self, account: CloudAccount, *, check_id: str, key: str, **_) -> dict:
+        state = next(s for s in check_settings_of(account) if (s.check_id, s.key) == (check_id, key))
+        return CheckSettingStateSerializer(state).data
 
     def _shown(self, account: CloudAccount) -> dict:
         return self.get_serializer(self.get_queryset().get(pk=account.pk)).data

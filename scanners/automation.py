@@ -19,6 +19,7 @@ from compliance.models import AutomatedStatus, ControlState
 from evidence.models import EvidenceKind
 from evidence.services import evidence_add, evidence_summary_refresh
 from ledger.chain import ledger_batch
+from scanners.check_settings import judged_with
 from scanners.checks import base as checks
 from scanners.collectors.base import services_of
 from scanners.models import CheckStatus, Finding, FindingStatus, RunState, ScanRun
@@ -33,6 +34,10 @@ STATUS_COUNTERS = {
 RULE = (
     "A control's automated status and this report cover the checks that name the control and those of "
     "the controls mapped to it as equal; partial mappings (subset, superset, intersect) never count."
+)
+SETTINGS_RULE = (
+    "Each check states the settings it was judged with: the account's value where the CISO set one "
+    "(overridden), else the check's default, as they stood when the scan was planned."
 )
 AUTOMATED_FIELDS = ["automated_status", "checks_passed", "checks_failed", "checks_errored", "automated_at"]
 
@@ -134,7 +139,8 @@ def scan_evidence_record(*, run: ScanRun) -> list:
 def _evidence_for(run, control, speaks, registry, results, collected_at, valid_until):
     key = f"{control.framework.slug}:{control.ref}"
     reports = [
-        _check_report(registry[check_id], speaks[check_id], results.get(check_id, [])) for check_id in sorted(speaks)
+        _check_report(registry[check_id], speaks[check_id], results.get(check_id, []), run.check_settings.get(check_id))
+        for check_id in sorted(speaks)
     ]
     report = {
         "control": key,
@@ -143,6 +149,7 @@ def _evidence_for(run, control, speaks, registry, results, collected_at, valid_u
         "scan_state": run.state,
         "collected_at": collected_at.isoformat(),
         "rule": RULE,
+        "settings_rule": SETTINGS_RULE,
         "checks": reports,
     }
     totals = defaultdict(int)
@@ -167,7 +174,7 @@ def _evidence_for(run, control, speaks, registry, results, collected_at, valid_u
     )
 
 
-def _check_report(check: checks.Check, speaks: Speaks, results: list[dict]) -> dict:
+def _check_report(check: checks.Check, speaks: Speaks, results: list[dict], overrides: dict | None) -> dict:
     summary = defaultdict(int)
     for item in results:
         summary[item["status"]] += 1
@@ -179,6 +186,7 @@ def _check_report(check: checks.Check, speaks: Speaks, results: list[dict]) -> d
         "severity": check.severity,
         "resource_type": check.resource_type,
         "remediation": check.remediation,
+        "settings": judged_with(check, overrides),
         "summary": dict(summary),
         "results": results,
     }

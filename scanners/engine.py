@@ -27,7 +27,17 @@ from scanners.aws import ClientFactory
 from scanners.collectors import base as collectors
 from scanners.collectors.base import CollectionError, read_error_text
 from scanners.github import GitHubClient
-from scanners.models import FINISHED_STATES, CloudAccount, Provider, Resource, RunState, ScanRun, ScanUnit, UnitState
+from scanners.models import (
+    FINISHED_STATES,
+    CheckSetting,
+    CloudAccount,
+    Provider,
+    Resource,
+    RunState,
+    ScanRun,
+    ScanUnit,
+    UnitState,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +121,9 @@ def scan_plan(*, run_id: int, final_attempt: bool = True) -> list[int]:
     if not _plan_claim(run_id, now):
         return list(ScanUnit.objects.filter(run_id=run_id, state=UnitState.QUEUED).values_list("pk", flat=True))
     try:
-        return _plan_units(ScanRun.objects.select_related("account").get(pk=run_id), final_attempt)
+        run = ScanRun.objects.select_related("account").get(pk=run_id)
+        _check_settings_snapshot(run)
+        return _plan_units(run, final_attempt)
     except RETRYABLE as exc:
         if not final_attempt:
             _on_fresh_connection(
@@ -125,6 +137,12 @@ def scan_plan(*, run_id: int, final_attempt: bool = True) -> list[int]:
         logger.exception("planning scan %s failed", run_id)
         run_fail(run_id=run_id, reason=f"planning failed: {error_text(exc)}")
     return []
+
+
+def _check_settings_snapshot(run: ScanRun) -> None:
+    """Every unit of the run judges with the account's settings as they are now, whatever is changed mid-scan."""
+    run.check_settings = CheckSetting.objects.filter(account_id=run.account_id).overrides()
+    run.save(update_fields=["check_settings"])
 
 
 def _plan_units(run: ScanRun, final_attempt: bool) -> list[int]:

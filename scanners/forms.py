@@ -1,7 +1,17 @@
-from django import forms
+import re
 
-from scanners.models import CloudAccount, FindingStatus, Provider
-from scanners.services import GITHUB_REGIONS, regions_parse, schedule_describe, schedule_validate
+from django import forms
+from django.core.exceptions import ValidationError
+
+from scanners.checks import base as checks
+from scanners.models import CheckSetting, CloudAccount, FindingStatus, Provider
+from scanners.services import (
+    GITHUB_REGIONS,
+    check_setting_validate,
+    regions_parse,
+    schedule_describe,
+    schedule_validate,
+)
 from scanners.verdict import Speaks, checks_deciding_for
 
 
@@ -75,3 +85,75 @@ class CloudAccountAdminForm(forms.ModelForm):
         if text:
             schedule_validate(text)
         return text
+
+
+TRUE_WORDS, FALSE_WORDS = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
+
+
+def setting_value_from_text(check_id: str, key: str, text: str):
+    """The typed text as the setting's kind where it reads as one; else the text itself, so that the
+    service refuses it with the same message as a wrong value sent through the API."""
+    check = checks.REGISTRY.get(check_id)
+    setting = check.settings.get(key) if check else None
+    text = text.strip()
+    if setting is None or setting.kind is str:
+        return text
+    if setting.kind is int:
+        return int(text) if re.fullmatch(r"-?\d+", text) else text
+    if setting.kind is bool:
+        word = text.lower()
+        return True if word in TRUE_WORDS else False if word in FALSE_WORDS else text
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if checks.list_item_kinds(setting) == (int,):
+        return [int(item) if re.fullmatch(r"-?\d+", item) else item for item in items]
+    return items
+
+
+def setting_value_as_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return "" if value is None else str(value)
+
+
+class CheckSettingForm(forms.Form):
+    """One setting's new value for an account, typed as text (lists comma-separated); the service judges it."""
+
+    check_id = forms.CharField(max_length=100, widget=forms.HiddenInput)
+    key = forms.CharField(max_length=100, widget=forms.HiddenInput)
+    value = forms.CharField(required=False, max_length=2000, help_text="Lists: comma-separated.")
+
+    def typed_value(self):
+        data = self.cleaned_data
+        return setting_value_from_text(data["check_id"], data["key"], data["value"])
+
+
+class CheckSettingAdminForm(forms.ModelForm):
+    """The admin's add and change form; `value` is typed as on the page and judged by the same service."""
+
+    value = forms.CharField(required=False, max_length=2000, help_text="Lists: comma-separated.")
+
+    class Meta:
+        model = CheckSetting
+        fields = ["account", "check_id", "key"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "check_id" in self.fields:
+            declaring = [check.id for check in checks.all_checks() if check.settings]
+            self.fields["check_id"].widget = forms.Select(choices=[(check_id, check_id) for check_id in declaring])
+        if self.instance.pk:
+            self.fields["value"].initial = setting_value_as_text(self.instance.value)
+
+    def clean(self):
+        data = super().clean()
+        check_id = data.get("check_id", self.instance.check_id)
+        key = data.get("key", self.instance.key)
+        if check_id and key:
+            data["value"] = setting_value_from_text(check_id, key, data.get("value") or "")
+            try:
+                check_setting_validate(check_id=check_id, key=key, value=data["value"])
+            except ValidationError as refusal:
+                self.add_error(None, refusal)
+        return data

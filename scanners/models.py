@@ -144,6 +144,12 @@ class ScanRun(models.Model):
     units_total = models.PositiveIntegerField(default=0)
     units_done = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="[{region, service, reason}] of failed reads.")
+    check_settings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The account's check settings when the run was planned, {check: {key: value}}; "
+        "every unit judges with these, and a check not named here with its defaults.",
+    )
 
     objects = ScanRunQuerySet.as_manager()
 
@@ -311,3 +317,42 @@ class CheckStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.check_id} on {self.resource_id}: {self.status}"
+
+
+class CheckSettingQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CheckSettingQuerySet:
+        return self.filter(account__in=CloudAccount.objects.visible_to(user))
+
+    def overrides(self) -> dict[str, dict]:
+        """{check_id: {key: value}} of these rows: what a scan judges with instead of the checks' defaults."""
+        values: dict[str, dict] = {}
+        for check_id, key, value in self.order_by("check_id", "key").values_list("check_id", "key", "value"):
+            values.setdefault(check_id, {})[key] = value
+        return values
+
+
+class CheckSetting(models.Model):
+    """The CISO's value for one setting of one check in one account; without a row the check's default applies.
+
+    Written only by `scanners.services.check_setting_change` / `check_setting_reset` (a reset deletes the row;
+    the history keeps it), which judge the value with the check's own declaration.
+    """
+
+    account = models.ForeignKey(CloudAccount, on_delete=models.CASCADE, related_name="check_settings")
+    check_id = models.CharField(max_length=100)
+    key = models.CharField(max_length=100)
+    value = models.JSONField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+    objects = CheckSettingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["account", "check_id", "key"]
+        constraints = [models.UniqueConstraint(fields=["account", "check_id", "key"], name="checksetting_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key} of {self.check_id}"

@@ -61,13 +61,16 @@ def resources_upsert(
 
 
 def docs_record(*, run: ScanRun, docs: Sequence[ResourceDoc], seen_at: datetime) -> int:
-    """Upsert the documents as resources, judge each with the checks of its type, record the results."""
+    """Upsert the documents as resources, judge each with the checks of its type, record the results.
+
+    Each check judges with the settings the run was planned with (`run.check_settings`), else its defaults.
+    """
     resources = {row.uid: row for row in resources_upsert(run=run, docs=docs, seen_at=seen_at)}
     results = []
     for doc in {doc.uid: doc for doc in docs}.values():
         document = doc_as_dict(doc)
         for check in checks.checks_for(doc.type):
-            result = check.run(document)
+            result = check.run(document, run.check_settings.get(check.id))
             results.append((check, resources[doc.uid], doc.region, result.status, result.reason))
     results_record(run=run, results=results, checked_at=seen_at)
     return len(resources)

@@ -88,7 +88,7 @@ class ScanRunSerializer(serializers.ModelSerializer):
         model = ScanRun
         fields = [
             *["id", "account", "state", "trigger", "triggered_by", "created_at", "started_at", "finished_at"],
-            *["units_done", "units_total", "percent_done", "errors", "page_url"],
+            *["units_done", "units_total", "percent_done", "errors", "check_settings", "page_url"],
         ]
 
 
@@ -182,3 +182,31 @@ class ResourceSerializer(serializers.ModelSerializer):
 class ResourceDetailSerializer(ResourceSerializer):
     class Meta(ResourceSerializer.Meta):
         fields = [*ResourceSerializer.Meta.fields, "config"]
+
+
+class CheckSettingInputSerializer(serializers.Serializer):
+    """One setting's new value for the account; the value as JSON of the setting's kind (7, true, [22, 443])."""
+
+    check_id = serializers.CharField(max_length=100)
+    key = serializers.CharField(max_length=100)
+    value = serializers.JSONField(help_text="Of the setting's kind: a whole number, true/false, text or a list.")
+
+
+class CheckSettingResetSerializer(serializers.Serializer):
+    check_id = serializers.CharField(max_length=100)
+    key = serializers.CharField(max_length=100)
+
+
+class CheckSettingStateSerializer(serializers.Serializer):
+    """A check setting as the account's scans judge with it."""
+
+    check_id = serializers.CharField()
+    check_title = serializers.CharField(source="check.title", default=None, allow_null=True)
+    key = serializers.CharField()
+    help = serializers.CharField(source="setting.help", default=None, allow_null=True)
+    value = serializers.JSONField(help_text="The account's value where one is set, else the default.")
+    default = serializers.JSONField(allow_null=True, help_text="Null when the check no longer declares the setting.")
+    overridden = serializers.BooleanField(help_text="True when the CISO set a value for this account.")
+    changed_by = serializers.CharField(source="stored.changed_by", default=None, allow_null=True)
+    changed_at = serializers.DateTimeField(source="stored.changed_at", default=None, allow_null=True)
+    problem = serializers.CharField(help_text="Why the stored value cannot be judged with; blank when it can.")

@@ -12,12 +12,13 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from accounts import roles
-from accounts.decorators import viewer_required
+from accounts.decorators import manager_required, viewer_required
 from scanners import engine
+from scanners.check_settings import check_settings_of
 from scanners.checks import base as checks
-from scanners.forms import FindingFilterForm
-from scanners.models import CheckStatus, CloudAccount, RunState, ScanRun
-from scanners.services import scan_request, schedule_describe
+from scanners.forms import CheckSettingForm, FindingFilterForm, setting_value_as_text
+from scanners.models import CheckSetting, CheckStatus, CloudAccount, RunState, ScanRun
+from scanners.services import check_setting_change, check_setting_reset, scan_request, schedule_describe
 from scanners.verdict import controls_of_checks
 
 RUNS_PER_PAGE = 25
@@ -123,3 +124,78 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         "scanners/finding_list.html",
         {"form": form, "page": page, "query": query.urlencode(), "concerning": concerning},
     )
+
+
+HISTORY_SHOWN = 50
+
+
+def _check_settings_page(request: HttpRequest, account: CloudAccount, form: CheckSettingForm | None = None):
+    """The page, or (htmx) its settings section, with the refused form shown beside its setting."""
+    states = check_settings_of(account)
+    for state in states:
+        state_form = form if form and form.data.get("check_id") == state.check_id else None
+        state.form = state_form if state_form and state_form.data.get("key") == state.key else None
+        state.value_text = setting_value_as_text(state.value)
+        state.default_text = setting_value_as_text(state.default) if state.setting else "—"
+    history = list(
+        CheckSetting.history.filter(account_id=account.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[:HISTORY_SHOWN]
+    )
+    for version in history:
+        version.value_text = setting_value_as_text(version.value)
+    context = {
+        "account": account,
+        "states": states,
+        "setting_form": form,
+        "unplaced_errors": form is not None and not any(state.form for state in states),
+        "history": history,
+        "can_change": roles.can_manage(request.user),
+    }
+    template = "scanners/check_settings.html#settings" if request.htmx else "scanners/check_settings.html"
+    return TemplateResponse(request, template, context)
+
+
+@require_safe
+@viewer_required
+def check_settings(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = get_object_or_404(CloudAccount.objects.visible_to(request.user), pk=account_id)
+    return _check_settings_page(request, account)
+
+
+def _check_setting_write(request: HttpRequest, account_id: int, write) -> HttpResponse:
+    """Change or reset as the posted form says; a refusal is shown beside its setting, as the page's form errors."""
+    account = get_object_or_404(CloudAccount.objects.visible_to(request.user), pk=account_id)
+    form = CheckSettingForm(request.POST)
+    if form.is_valid():
+        try:
+            write(account, form)
+        except ValidationError as refusal:
+            form.add_error(None, refusal)
+    if form.errors:
+        return _check_settings_page(request, account, form)
+    if request.htmx:
+        return _check_settings_page(request, account)
+    return redirect("check-settings", account_id=account.pk)
+
+
+@require_POST
+@manager_required
+def check_setting_change_view(request: HttpRequest, account_id: int) -> HttpResponse:
+    def change(account: CloudAccount, form: CheckSettingForm) -> None:
+        data = form.cleaned_data
+        check_setting_change(
+            account=account, check_id=data["check_id"], key=data["key"], value=form.typed_value(), actor=request.user
+        )
+
+    return _check_setting_write(request, account_id, change)
+
+
+@require_POST
+@manager_required
+def check_setting_reset_view(request: HttpRequest, account_id: int) -> HttpResponse:
+    def reset(account: CloudAccount, form: CheckSettingForm) -> None:
+        data = form.cleaned_data
+        check_setting_reset(account=account, check_id=data["check_id"], key=data["key"], actor=request.user)
+
+    return _check_setting_write(request, account_id, reset)

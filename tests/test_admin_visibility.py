@@ -24,7 +24,7 @@ from compliance.models import Control, Document, Ticket
 from evidence.models import AuditPackage
 from evidence.services import evidence_add
 from scanners import engine
-from scanners.models import ScanRun, ScanUnit
+from scanners.models import CheckSetting, ScanRun, ScanUnit
 from scanners.services import cloud_account_create, scan_request
 from tests.scanners import fakes
 
@@ -62,6 +62,16 @@ def units_on_run_pages(client, user) -> set[int]:
     return set(ScanUnit.objects.filter(run__in=runs).values_list("pk", flat=True))
 
 
+def settings_in_the_api(client, user) -> set[int]:
+    """The values set per account, as each account's check settings endpoint lists them."""
+    shown = set()
+    for account_id in api_ids("/api/cloud-accounts/")(client, user):
+        rows = client.get(f"/api/cloud-accounts/{account_id}/check-settings/").json()
+        shown |= {(account_id, row["check_id"], row["key"]) for row in rows if row["overridden"]}
+    pks = CheckSetting.objects.values_list("pk", "account_id", "check_id", "key")
+    return {pk for pk, *natural_key in pks if tuple(natural_key) in shown}
+
+
 def own_role_in_the_page_header(client, user) -> set[int]:
     page = client.get("/").content.decode()
     return {user.membership.pk} if user.membership.get_role_display() in page else set()
@@ -87,6 +97,7 @@ ORACLES: dict[str, Callable] = {
     "scanners.Resource": api_ids("/api/resources/"),
     "scanners.Finding": api_ids("/api/run-findings/"),
     "scanners.CheckStatus": api_ids("/api/findings/"),
+    "scanners.CheckSetting": settings_in_the_api,
     # Django's own and django-celery-beat's admins: people, groups and beat's schedules, on no page.
     "auth.User": shown_on_no_page,
     # Sign-in lockouts (django-axes): the CISO's record only.
@@ -120,6 +131,8 @@ def every_kind_of_record(catalogs, ciso, engineer, other_engineer, auditor, monk
     fakes.CLOUD.seed_default()
     account = cloud_account_create(name="prod", regions="eu-west-1,us-east-1", schedule="0 3 * * *")
     engine.scan_run_sync(run_id=scan_request(account=account, enqueue=False).pk)
+    # Written straight to the table: the fake checks declare no setting, so this one is a stored value none declares.
+    CheckSetting.objects.create(account=account, check_id="fake_volume_encrypted", key="min_key_bits", value=2048)
     Group.objects.create(name="security team")
     sign_in = {"username": "engineer", "ip_address": "192.0.2.7", "user_agent": "curl", "path_info": "/login/"}
     AccessAttempt.objects.create(**sign_in, get_data="", post_data="username=engineer", failures_since_start=1)

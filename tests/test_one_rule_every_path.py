@@ -4,7 +4,7 @@ A rule (the Statement of Applicability, who may own a record) lives in one place
 Document.clean_record, which ask accounts.roles for owners. Each write path below is a function that makes a
 change to a record as the CISO and returns what it was told, per field. A path that cannot express a change
 (the import has no document owners, the bulk form sets no justification) is left out when the cases are built.
-When you add a write path, add it here.
+When you add a write path, add it here. Check settings have their own bad changes and paths at the end.
 """
 
 from __future__ import annotations
@@ -28,11 +28,14 @@ from compliance.models import (
     APPLICABLE_STATUS,
     EXCLUDED_STATUS,
     NEEDS_JUSTIFICATION,
+    AuditEvent,
     Control,
     ControlStatus,
     Document,
 )
 from compliance.register_io import COLUMNS, register_rows
+from scanners import services as scanner_services
+from scanners.models import CheckSetting
 from tests.api.conftest import token_client
 from tests.conftest import make_member
 
@@ -334,3 +337,104 @@ def test_the_bulk_page_says_which_rule_kept_a_control_as_it_was(client, ciso, co
     response = client.post("/controls/bulk/", data, HTTP_HX_REQUEST="true")
     assert response.context_data["message"] == f"Updated 1 control. 1 skipped. {EXCLUDED_STATUS}"
     assert Control.objects.get(pk=excluded.pk).status == ControlStatus.NOT_APPLICABLE
+
+
+# --- Check settings: a bad setting is refused with the check's own words on every path --------------------------
+
+INSPECTOR_AGE = {"check_id": "inspector2_no_old_critical_findings", "key": "max_age_days"}
+SETTING_CHANGES = [
+    pytest.param(
+        {**INSPECTOR_AGE, "value": -1},
+        {"value": "inspector2_no_old_critical_findings: max_age_days must be a whole number (0 or more), not -1"},
+        id="a negative number of days",
+    ),
+    pytest.param(
+        {**INSPECTOR_AGE, "value": "a week"},
+        {"value": "inspector2_no_old_critical_findings: max_age_days must be a whole number (0 or more), not 'a week'"},
+        id="words for a number",
+    ),
+    pytest.param(
+        {**INSPECTOR_AGE, "key": "max_age", "value": 7},
+        {"key": "inspector2_no_old_critical_findings has no setting 'max_age' (it has: max_age_days)."},
+        id="a setting the check does not declare",
+    ),
+    pytest.param(
+        {**INSPECTOR_AGE, "check_id": "inspector2_old_findings", "value": 7},
+        {"check_id": "No check is named 'inspector2_old_findings'."},
+        id="a check that does not exist",
+    ),
+]
+
+
+def _typed(change: dict) -> dict:
+    """The change as a person types it in a form."""
+    return {**change, "value": str(change["value"])}
+
+
+def setting_page(client, ciso, account, change: dict, htmx: bool = False) -> dict:
+    client.force_login(ciso)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = client.post(f"/scans/accounts/{account.pk}/settings/change/", _typed(change), **headers)
+    assert response.status_code == 200, "a refused change shows the settings again"
+    return dict(response.context_data["setting_form"].errors)
+
+
+def setting_htmx(client, ciso, account, change: dict) -> dict:
+    return setting_page(client, ciso, account, change, htmx=True)
+
+
+def setting_api_post(client, ciso, account, change: dict) -> dict:
+    response = token_client(ciso).post(f"/api/cloud-accounts/{account.pk}/check-settings/", change, format="json")
+    assert response.status_code == 400
+    return response.json()
+
+
+def setting_admin_add(client, ciso, account, change: dict) -> dict:
+    data = {"account": account.pk, **_typed(change)}
+    return _admin_post(client, ciso, "/admin/scanners/checksetting/add/", data, [])
+
+
+def setting_admin_change(client, ciso, account, change: dict) -> dict:
+    row = CheckSetting.objects.get(account=account, **INSPECTOR_AGE)
+    url = f"/admin/scanners/checksetting/{row.pk}/change/"
+    return _admin_post(client, ciso, url, {"value": _typed(change)["value"]}, [])
+
+
+def setting_service(client, ciso, account, change: dict) -> dict:
+    return _refused(lambda: scanner_services.check_setting_change(account=account, actor=ciso, **change))
+
+
+ANY_SETTING = {"check_id", "key", "value"}
+SETTING_PATHS = [  # (path, what it can change, how it sends the change)
+    ("settings page POST", ANY_SETTING, setting_page),
+    ("settings htmx POST", ANY_SETTING, setting_htmx),
+    ("API POST", ANY_SETTING, setting_api_post),
+    ("admin add form", ANY_SETTING, setting_admin_add),
+    ("admin change form", {"value"}, setting_admin_change),  # the value of a setting already stored
+    ("service check_setting_change", ANY_SETTING, setting_service),
+]
+SETTING_CASES = [
+    pytest.param(change.values[0], change.values[1], send, id=f"{change.id} | {name}")
+    for change in SETTING_CHANGES
+    for name, fields, send in SETTING_PATHS
+    if set(change.values[1]) <= fields
+]
+
+
+@pytest.mark.parametrize(("change", "refusal", "send"), SETTING_CASES)
+def test_the_same_bad_check_setting_is_refused_the_same_way_on_every_path(change, refusal, send, client, ciso):
+    account = scanner_services.cloud_account_create(name="prod", regions="eu-west-1")
+    if send is setting_admin_change:
+        scanner_services.check_setting_change(account=account, actor=ciso, **INSPECTOR_AGE, value=30)
+    before = list(CheckSetting.objects.values_list("check_id", "key", "value"))
+    events = AuditEvent.objects.count()
+
+    told = send(client, ciso, account, change)
+
+    assert told == {field: [message] for field, message in refusal.items()}
+    assert list(CheckSetting.objects.values_list("check_id", "key", "value")) == before
+    assert AuditEvent.objects.count() == events
+
+
+def test_every_check_setting_path_is_exercised_by_some_change():
+    assert {case.id.split(" | ")[1] for case in SETTING_CASES} == {name for name, _, _ in SETTING_PATHS}

@@ -22,6 +22,8 @@ class AuditVerb(models.TextChoices):
     ROLE_GRANTED = "role_granted", "Role granted"
     ROLE_CHANGED = "role_changed", "Role changed"
     ROLE_REMOVED = "role_removed", "Role removed"
+    CHECK_SETTING_CHANGED = "check_setting_changed", "Check setting changed"
+    CHECK_SETTING_RESET = "check_setting_reset", "Check setting reset to its default"
 
 
 class AuditEventIsPermanent(Exception):

@@ -105,10 +105,8 @@ class Check:
         if document.get("type") != self.resource_type:
             return Result.error(f"{self.id} judges {self.resource_type}, not {document.get('type')!r}")
         try:
-            if self.settings:
-                result = self.evaluate(document, self.settings_with(overrides))
-            else:
-                result = self.evaluate(document)
+            values = self.settings_with(overrides)  # an override the check no longer declares is refused too
+            result = self.evaluate(document, values) if self.settings else self.evaluate(document)
         except SettingError as exc:
             return Result.error(str(exc))
         except MissingData as exc:
@@ -130,14 +128,24 @@ def setting_fits(setting: Setting, value: Any) -> bool:
     if setting.kind is bool or isinstance(value, bool):
         return setting.kind is bool and isinstance(value, bool)
     if setting.kind is list:
-        return isinstance(value, list) and all(type(item) in (str, int) for item in value)
+        # Items of the default's kind: ports given as text would silently match nothing.
+        return isinstance(value, list) and all(type(item) in list_item_kinds(setting) for item in value)
     if setting.kind is int:
         return isinstance(value, int) and value >= 0
     return isinstance(value, setting.kind)
 
 
+def list_item_kinds(setting: Setting) -> tuple[type, ...]:
+    """What a list setting's items may be: the kind of its default's items, or text and whole numbers."""
+    kinds = {type(item) for item in setting.default}
+    return tuple(kinds) if len(kinds) == 1 and kinds <= {str, int} else (str, int)
+
+
 def kind_name(setting: Setting) -> str:
-    return {int: "a whole number (0 or more)", bool: "true or false", str: "text", list: "a list"}[setting.kind]
+    if setting.kind is list:
+        items = {(int,): "whole numbers", (str,): "text"}.get(list_item_kinds(setting), "text or whole numbers")
+        return f"a list of {items}"
+    return {int: "a whole number (0 or more)", bool: "true or false", str: "text"}[setting.kind]
 
 
 def check(

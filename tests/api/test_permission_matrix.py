@@ -61,6 +61,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     "api:cloud-account-list": Endpoint({"POST": CISO_ONLY}),
     "api:cloud-account-detail": Endpoint({"PATCH": CISO_ONLY}, lookup="cloud_account"),
     "api:cloud-account-scan": Endpoint({"POST": CISO_ONLY}, lookup="cloud_account", reads=False),
+    "api:cloud-account-check-settings": Endpoint({"POST": CISO_ONLY}, lookup="cloud_account"),
+    "api:cloud-account-check-settings-reset": Endpoint({"POST": CISO_ONLY}, lookup="cloud_account", reads=False),
     "api:scan-run-list": READ_ONLY,
     "api:scan-run-detail": Endpoint(lookup="scan_run"),
     "api:finding-list": READ_ONLY,

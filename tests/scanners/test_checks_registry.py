@@ -226,6 +226,7 @@ def test_a_check_with_settings_is_judged_with_its_defaults_unless_overridden():
         ({"limit": True}, "limit must be a whole number"),
         ({"strict": 1}, "strict must be true or false"),
         ({"ports": "443"}, "ports must be a list"),
+        ({"ports": ["443"]}, "ports must be a list of whole numbers, not ['443']"),
     ],
 )
 def test_a_setting_that_does_not_fit_makes_the_check_an_error_never_a_pass(overrides, message):
