@@ -310,7 +310,7 @@ CASES = [
         Status.ERROR,
         sg(rule("tcp", 22, 22, v4=["0.0.0.0/0"])),
         "public ports that are not port numbers",
-        reason="public_ports must list port numbers",
+        reason="public_ports must be a list of whole numbers",
         settings={"public_ports": ["https"]},
     ),
     Case(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 
-from scanners.checks.base import MissingData, Result, Setting, SettingError, check, field, listed
+from scanners.checks.base import MissingData, Result, Setting, check, field, listed
 
 ANYWHERE_V4 = "0.0.0.0/0"
 ANYWHERE_V6 = "::/0"
@@ -222,13 +222,6 @@ def security_group_no_open_admin_ports(group: dict, settings: dict) -> Result:
     return Result.passed("no administrative or all-port access from the internet or a very large public range")
 
 
-def public_ports_of(settings: dict) -> set[int]:
-    ports = settings["public_ports"]
-    if not all(isinstance(port, int) or str(port).isdigit() for port in ports):
-        raise SettingError(f"public_ports must list port numbers, not {ports!r}")
-    return {int(port) for port in ports}
-
-
 def ports_not_for_the_public(permission: dict, public_ports: set[int]) -> str | None:
     """What the rule opens beyond the public ports, or None when it opens only those (or only ICMP)."""
     protocol = str(permission.get("IpProtocol"))
@@ -266,7 +259,7 @@ def ports_not_for_the_public(permission: dict, public_ports: set[int]) -> str | 
     },
 )
 def security_group_no_public_ports(group: dict, settings: dict) -> Result:
-    public_ports = public_ports_of(settings)
+    public_ports = set(settings["public_ports"])  # whole numbers: the registry refuses any other item
     findings = []
     for permission in field(group, "ingress"):
         sources = too_wide(permission, settings)
