@@ -13,10 +13,12 @@ from scanners.checks.aws import (
     inspector2,
     kms,
     logs,
+    organizations,
     rds,
     s3,
     securityhub,
     vpc,
+    vpcpeering,
 )
 
 __all__ = [
@@ -32,8 +34,10 @@ __all__ = [
     "inspector2",
     "kms",
     "logs",
+    "organizations",
     "rds",
     "s3",
     "securityhub",
     "vpc",
+    "vpcpeering",
 ]
