@@ -32,6 +32,10 @@ ONE_SIDED_IN_MOTO = {
     "cloudwatch_alarm_iam_policy_changes",
     "cloudwatch_alarm_cloudtrail_changes",
     "cloudwatch_alarm_console_signin_failures",
+    # One organization per account; moto has no DNS Firewall, so that check is an error or not applicable.
+    "organizations_environments_separated",
+    "organizations_production_ou_scp",
+    "dnsfirewall_blocks_threat_domains",
 }
 
 
@@ -79,6 +83,13 @@ def test_the_demo_tells_its_story_in_both_regions(demo_scan):
     alarms = "CloudWatch alarms on CloudTrail events"
     assert demo_scan.status("cloudwatch_alarm_root_account_use", alarms) == Status.PASS
     assert "notifies no one" in demo_scan.result("cloudwatch_alarm_cloudtrail_changes", alarms).reason
+    organization = next(item.name for item in demo_scan.documents if item.type == "aws.organizations.organization")
+    assert demo_scan.status("organizations_environments_separated", organization) == Status.PASS
+    assert demo_scan.status("organizations_production_ou_scp", organization) == Status.FAIL
+    assert demo_scan.status("vpcpeering_environments_separated", "shop-to-reporting") == Status.PASS
+    assert demo_scan.status("vpcpeering_environments_separated", "shop-to-dev") == Status.FAIL
+    assert demo_scan.status("dnsfirewall_blocks_threat_domains", "storefront") == Status.ERROR
+    assert demo_scan.status("dnsfirewall_blocks_threat_domains", "shop-prod") == Status.NOT_APPLICABLE
 
 
 def test_seeding_twice_leaves_the_account_as_it_is(aws):
