@@ -132,17 +132,24 @@ def _handler(endpoint: FaultyEndpoint) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def faulty_endpoint(upstream: str) -> Iterator[FaultyEndpoint]:
-    endpoint = FaultyEndpoint(upstream=upstream)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(endpoint))
-    endpoint.url = f"http://127.0.0.1:{server.server_address[1]}"
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve `handler` on 127.0.0.1 (a free port) in a thread; yields its URL, and stops on exit."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield endpoint
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def faulty_endpoint(upstream: str) -> Iterator[FaultyEndpoint]:
+    endpoint = FaultyEndpoint(upstream=upstream)
+    with serving(_handler(endpoint)) as url:
+        endpoint.url = url
+        yield endpoint
 
 
 def closed_port() -> str:

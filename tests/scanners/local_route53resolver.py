@@ -9,11 +9,12 @@ protocol: the operation is in `X-Amz-Target: Route53Resolver.<Operation>`), page
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.scanners.fault_injection import serving
 
 ACCOUNT = "123456789012"
 MANAGED_OWNER = "Route 53 Resolver DNS Firewall"
@@ -155,12 +156,6 @@ def _handler(resolver: LocalResolver) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def local_route53resolver(region: str = "eu-west-1") -> Iterator[LocalResolver]:
     resolver = LocalResolver(region=region)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(resolver))
-    resolver.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(resolver)) as url:
+        resolver.url = url
         yield resolver
-    finally:
-        server.shutdown()
-        server.server_close()
