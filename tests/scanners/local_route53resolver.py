@@ -8,13 +8,11 @@ protocol: the operation is in `X-Amz-Target: Route53Resolver.<Operation>`), page
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 
-from tests.scanners.fault_injection import serving
+from tests.scanners.local_json_service import serving_json_protocol
 
 ACCOUNT = "123456789012"
 MANAGED_OWNER = "Route 53 Resolver DNS Firewall"
@@ -132,30 +130,9 @@ def page(items: list[dict], key: str, params: dict) -> dict:
     return answer
 
 
-def _handler(resolver: LocalResolver) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            params = json.loads(self.rfile.read(length) or b"{}")
-            operation = (self.headers.get("X-Amz-Target") or "").rsplit(".", 1)[-1]
-            status, answer = resolver.answer(operation, params)
-            content = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
-            self.send_header("x-amzn-RequestId", "local-route53resolver")
-            self.send_header("Content-Length", str(len(content)))
-            self.end_headers()
-            self.wfile.write(content)
-
-        def log_message(self, format, *args):  # keep test output quiet
-            pass
-
-    return Handler
-
-
 @contextmanager
 def local_route53resolver(region: str = "eu-west-1") -> Iterator[LocalResolver]:
     resolver = LocalResolver(region=region)
-    with serving(_handler(resolver)) as url:
+    with serving_json_protocol(resolver.answer, json_version="1.1") as url:
         resolver.url = url
         yield resolver

@@ -1,5 +1,6 @@
-"""DNS Firewall collected over HTTP, then judged: EC2 (VPCs, route tables) from the moto server, and Route 53
-Resolver DNS Firewall, which moto does not implement, from a local server answering the real API's shapes."""
+"""Web filtering collected over HTTP, then judged: EC2 (VPCs, route tables) from the moto server; Route 53
+Resolver DNS Firewall, which moto does not implement, and Network Firewall, whose policies moto does not
+describe, from local servers answering the real APIs' shapes."""
 
 import boto3
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from scanners.aws import ClientFactory
 from scanners.checks.base import Status
 from tests.scanners.documents import scan
+from tests.scanners.local_network_firewall import local_network_firewall
 from tests.scanners.local_route53resolver import local_route53resolver
 
 pytestmark = pytest.mark.integration
@@ -68,10 +70,11 @@ def test_vpcs_that_reach_the_internet_must_block_the_managed_threat_lists(networ
 
     assert not result.errors
     shop = result.result(BLOCKS, "shop")
-    assert shop.status == Status.PASS and f"blocks {MALWARE}, {BOTNET}" in shop.reason
+    assert shop.status == Status.PASS
+    assert shop.reason == f"DNS Firewall rule group rslvr-frg-threats-on-{networks['shop']} blocks {MALWARE}, {BOTNET}"
     backend = result.result(BLOCKS, "backend")
     assert backend.status == Status.FAIL
-    assert "0.0.0.0/0 via nat-" in backend.reason and f"does not block {BOTNET}; " in backend.reason
+    assert "0.0.0.0/0 via nat-" in backend.reason and f"Network Firewall blocks {BOTNET}; " in backend.reason
     assert f"{BOTNET} (ALERT)" in backend.reason
     private = result.result(BLOCKS, "private")
     assert private.status == Status.NOT_APPLICABLE and "no route to an internet or NAT gateway" in private.reason
@@ -85,7 +88,7 @@ def test_a_vpc_with_no_rule_group_fails(networks, resolver):
 
     shop = result.result(BLOCKS, "shop")
     assert shop.status == Status.FAIL
-    assert f"0.0.0.0/0 via {networks['gateway']}" in shop.reason and f"does not block {MALWARE}" in shop.reason
+    assert f"0.0.0.0/0 via {networks['gateway']}" in shop.reason and f"Network Firewall blocks {MALWARE}" in shop.reason
 
 
 def test_rules_that_cannot_be_listed_are_an_error_never_a_pass(networks, resolver):
@@ -107,3 +110,53 @@ def test_moto_answers_no_dns_firewall_call_so_the_demo_shows_errors(networks):
     unread = result.result(BLOCKS, "shop")
     assert unread.status == Status.ERROR and "not implemented by the endpoint: ListFirewallDomainLists" in unread.reason
     assert result.status(BLOCKS, "private") == Status.NOT_APPLICABLE
+
+
+@pytest.fixture
+def network_firewall(networks, monkeypatch):
+    with local_network_firewall() as local:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_NETWORK_FIREWALL", local.url)
+        yield local
+
+
+def test_a_network_firewall_enforcing_the_managed_domain_rule_groups_filters_the_vpc(
+    networks, resolver, network_firewall
+):
+    enforcing = network_firewall.policy(
+        "egress",
+        {"ResourceArn": network_firewall.managed_group("MalwareDomainsStrictOrder"), "Priority": 10},
+        {"ResourceArn": network_firewall.managed_group("BotNetCommandAndControlDomainsStrictOrder"), "Priority": 20},
+    )
+    alerting = network_firewall.policy(
+        "trial",
+        {
+            "ResourceArn": network_firewall.managed_group("MalwareDomainsStrictOrder"),
+            "Priority": 10,
+            "Override": {"Action": "DROP_TO_ALERT"},
+        },
+    )
+    network_firewall.firewall("backend-egress", networks["backend"], enforcing)
+    network_firewall.firewall("shop-trial", networks["shop"], alerting)
+
+    result = scan("dnsfirewall")
+
+    backend = result.result(BLOCKS, "backend")
+    assert backend.status == Status.PASS
+    assert backend.reason == f"Network Firewall backend-egress blocks {MALWARE}, {BOTNET}"
+    shop = result.result(BLOCKS, "shop")
+    assert shop.status == Status.FAIL and f"neither DNS nor Network Firewall blocks {MALWARE}" in shop.reason
+    assert network_firewall.operations.count("ListFirewalls") == 2  # pages of one, followed to the end
+
+
+def test_firewall_policies_that_cannot_be_read_are_an_error_never_a_pass(networks, resolver, network_firewall):
+    policy = network_firewall.policy(
+        "egress", {"ResourceArn": network_firewall.managed_group("MalwareDomainsStrictOrder"), "Priority": 10}
+    )
+    network_firewall.firewall("backend-egress", networks["backend"], policy)
+    network_firewall.fail("DescribeFirewallPolicy")
+
+    result = scan("dnsfirewall", factory=ClientFactory(max_attempts=1))
+
+    denied = result.result(BLOCKS, "backend")
+    assert denied.status == Status.ERROR
+    assert "network firewalls could not be read: access denied: DescribeFirewallPolicy" in denied.reason

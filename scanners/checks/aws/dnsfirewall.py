@@ -1,13 +1,23 @@
-"""Route 53 Resolver DNS Firewall: every VPC that reaches the internet blocks the AWS managed lists of malware
-and botnet command-and-control domains (web filtering, A.8.23)."""
+"""Web filtering by domain (A.8.23): every VPC that reaches the internet blocks the AWS managed lists of malware
+and botnet command-and-control domains, with Route 53 Resolver DNS Firewall or AWS Network Firewall."""
 
 from __future__ import annotations
+
+import re
 
 from scanners.checks.base import Result, Setting, check, field, listed
 
 VPC = "aws.dnsfirewall.vpc"
 # DELETING associations no longer filter; UPDATING ones still do while their settings change.
 FILTERING_STATES = {"COMPLETE", "UPDATING"}
+# Network Firewall's AWS managed domain rule groups that hold the same threats as DNS Firewall's managed lists.
+NETWORK_FIREWALL_EQUIVALENTS = {
+    "AWSManagedDomainsMalwareDomainList": "MalwareDomains",
+    "AWSManagedDomainsBotnetCommandandControl": "BotNetCommandAndControlDomains",
+}
+MANAGED_RULE_GROUP = re.compile(
+    r"^arn:aws[\w-]*:network-firewall:[\w-]+:aws-managed:stateful-rulegroup/(?P<name>.+?)(StrictOrder|ActionOrder)$"
+)
 
 
 def managed_lists_by_action(vpc: dict) -> dict[str, dict[str, str]]:
@@ -24,9 +34,23 @@ def managed_lists_by_action(vpc: dict) -> dict[str, dict[str, str]]:
     return found
 
 
+def network_firewall_blocking(vpc: dict) -> dict[str, str]:
+    """AWS managed domain rule groups that a ready Network Firewall in the VPC enforces, each with that firewall."""
+    found: dict[str, str] = {}
+    for firewall in field(vpc, "network_firewalls"):
+        if firewall.get("status") != "READY":
+            continue
+        for group in firewall.get("stateful_rule_groups") or []:
+            match = MANAGED_RULE_GROUP.match(group.get("arn") or "")
+            # DROP_TO_ALERT turns the group's drops into alerts: it no longer blocks anything.
+            if match and group.get("override") != "DROP_TO_ALERT":
+                found.setdefault(match["name"], firewall.get("name"))
+    return found
+
+
 @check(
     id="dnsfirewall_blocks_threat_domains",
-    title="DNS Firewall blocks malware and botnet domains on every VPC that reaches the internet",
+    title="DNS or Network Firewall blocks malware and botnet domains on every VPC that reaches the internet",
     resource=VPC,
     severity="medium",
     controls=("iso27001-2022:A.8.23", "iso27001-2022:A.8.7", "iso27001-2013:A.12.2.1", "soc2-2017:CC6.8"),
@@ -34,7 +58,8 @@ def managed_lists_by_action(vpc: dict) -> dict[str, dict[str, str]]:
     lists AWSManagedDomainsMalwareDomainList and AWSManagedDomainsBotnetCommandandControl (or
     AWSManagedDomainsAggregateThreatList), and associate it with every VPC that routes to an internet or NAT
     gateway; with AWS Organizations, Firewall Manager can associate it everywhere. Try a new list with ALERT
-    first, then switch the rule to BLOCK.""",
+    first, then switch the rule to BLOCK. Where egress already passes an AWS Network Firewall, its managed domain
+    rule groups MalwareDomains and BotNetCommandAndControlDomains (without DROP_TO_ALERT) do the same.""",
     settings={
         "required_domain_lists": Setting(
             ["AWSManagedDomainsMalwareDomainList", "AWSManagedDomainsBotnetCommandandControl"],
@@ -51,19 +76,29 @@ def blocks_threat_domains(vpc: dict, settings: dict) -> Result:
     routes = field(vpc, "internet_routes")
     if not routes:
         return Result.not_applicable(f"{vpc_id} has no route to an internet or NAT gateway")
+    required = settings["required_domain_lists"]
+    if not required and not settings["covering_domain_lists"]:
+        return Result.error("no domain list to require: required_domain_lists and covering_domain_lists are empty")
     ruled = managed_lists_by_action(vpc)
     blocked = ruled["BLOCK"]
     covering = [name for name in settings["covering_domain_lists"] if name in blocked]
     if covering:
-        return Result.passed(f"rule group {blocked[covering[0]]} blocks {covering[0]}")
-    required = settings["required_domain_lists"]
-    if not required and not settings["covering_domain_lists"]:
-        return Result.error("no domain list to require: required_domain_lists and covering_domain_lists are empty")
-    missing = [name for name in required if name not in blocked]
+        return Result.passed(f"DNS Firewall rule group {blocked[covering[0]]} blocks {covering[0]}")
+    by_dns = {name: blocked[name] for name in required if name in blocked}
+    by_network: dict[str, str] = {}
+    if len(by_dns) < len(required):  # Network Firewall is read only for what DNS Firewall leaves open
+        enforced = network_firewall_blocking(vpc)
+        equivalents = {name: NETWORK_FIREWALL_EQUIVALENTS.get(name) for name in required if name not in by_dns}
+        by_network = {name: enforced[group] for name, group in equivalents.items() if group in enforced}
+    missing = [name for name in required if name not in by_dns and name not in by_network]
     if missing or not required:
         wanted = listed(missing or settings["covering_domain_lists"])
         weaker = [f"{name} ({action})" for action in ("ALERT", "ALLOW") for name in ruled[action]]
-        reason = f"{vpc_id} routes to the internet ({routes[0]}) but DNS Firewall does not block {wanted}"
-        return Result.failed(reason + (f"; rules that do not block: {listed(weaker)}" if weaker else ""))
-    groups = listed(sorted({blocked[name] for name in required}))
-    return Result.passed(f"rule group {groups} blocks {listed(required)}")
+        reason = f"{vpc_id} routes to the internet ({routes[0]}) but neither DNS nor Network Firewall blocks {wanted}"
+        return Result.failed(reason + (f"; DNS Firewall rules that do not block: {listed(weaker)}" if weaker else ""))
+    blockers: dict[str, list[str]] = {}
+    for name, group in by_dns.items():
+        blockers.setdefault(f"DNS Firewall rule group {group}", []).append(name)
+    for name, firewall in by_network.items():
+        blockers.setdefault(f"Network Firewall {firewall}", []).append(name)
+    return Result.passed("; ".join(f"{who} blocks {listed(names)}" for who, names in blockers.items()))

@@ -1,5 +1,6 @@
-"""Route 53 Resolver DNS Firewall in one region: for every VPC, its routes to the internet and the DNS
-Firewall rule groups associated with it, each rule naming its domain list and whether AWS manages it."""
+"""Filtering of the web by domain in one region: for every VPC, its routes to the internet, the Route 53
+Resolver DNS Firewall rule groups associated with it (each rule naming its domain list and whether AWS manages
+it), and the AWS Network Firewalls in it with the stateful rule groups of their policies."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def vpcs(factory: ClientFactory, region: str) -> Iterator[ResourceDoc]:
     rule_groups = reads(
         "dns_firewall_rule_groups", lambda: rule_groups_by_vpc(factory.client("route53resolver", region))
     )
+    firewalls = reads("network_firewalls", lambda: network_firewalls_by_vpc(factory.client("network-firewall", region)))
     for vpc in found:
         ident = vpc["VpcId"]
         tags = tag_dict(vpc.get("Tags"))
@@ -52,6 +54,7 @@ def vpcs(factory: ClientFactory, region: str) -> Iterator[ResourceDoc]:
                 "vpc_id": ident,
                 "internet_routes": routes.get(ident, []) if routes is not None else None,
                 "dns_firewall_rule_groups": rule_groups.get(ident, []) if rule_groups is not None else None,
+                "network_firewalls": firewalls.get(ident, []) if firewalls is not None else None,
                 "errors": dict(reads.errors),
             },
         )
@@ -113,3 +116,30 @@ def rule_summary(rule: dict, domain_lists: dict[str, dict]) -> dict:
         "domain_list": domain_list.get("Name"),
         "managed_list": bool(domain_list.get("ManagedOwnerName")),
     }
+
+
+def network_firewalls_by_vpc(network_firewall) -> dict[str, list[dict]]:
+    """Each VPC's Network Firewalls with the stateful rule groups their policy references (a policy read once)."""
+    policies: dict[str, dict] = {}
+    by_vpc: dict[str, list[dict]] = defaultdict(list)
+    for item in listing(network_firewall, "list_firewalls", "Firewalls"):
+        described = network_firewall.describe_firewall(FirewallArn=item["FirewallArn"])
+        firewall = described["Firewall"]
+        if not firewall.get("VpcId"):
+            continue  # attached to a transit gateway: which VPCs it filters is not read here
+        policy_arn = firewall["FirewallPolicyArn"]
+        if policy_arn not in policies:
+            policies[policy_arn] = network_firewall.describe_firewall_policy(FirewallPolicyArn=policy_arn)
+        policy = policies[policy_arn]
+        by_vpc[firewall["VpcId"]].append(
+            {
+                "name": firewall.get("FirewallName"),
+                "status": (described.get("FirewallStatus") or {}).get("Status"),
+                "policy": (policy.get("FirewallPolicyResponse") or {}).get("FirewallPolicyName"),
+                "stateful_rule_groups": [
+                    {"arn": reference["ResourceArn"], "override": (reference.get("Override") or {}).get("Action")}
+                    for reference in (policy.get("FirewallPolicy") or {}).get("StatefulRuleGroupReferences") or []
+                ],
+            }
+        )
+    return dict(by_vpc)
