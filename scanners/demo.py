@@ -429,21 +429,18 @@ def environment_vpc(ec2, name: str, cidr: str, environment: str) -> str:
 
 
 def seed_organization(session) -> list[str]:
-    """Production accounts in Workloads/Prod, development in Workloads/Dev, SCPs on at the root: yet nothing
-    beyond FullAWSAccess guards Prod. (One organization per account: each check shows one side.)"""
+    """The demo account, tagged production, sits in Workloads/Prod beside an empty Workloads/Dev, and SCPs are on
+    at the root: yet nothing beyond FullAWSAccess guards Prod. (One organization per account: each check shows
+    one side. No member account is created: moto would give each one an IAM of its own, slow to reset.)"""
     organizations = session.client("organizations", region_name="us-east-1")
     organizations.create_organization(FeatureSet="ALL")
     root = organizations.list_roots()["Roots"][0]["Id"]
     organizations.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
     workloads = organizations.create_organizational_unit(ParentId=root, Name="Workloads")["OrganizationalUnit"]
-    for unit_name, environment in (("Prod", "production"), ("Dev", "dev")):
-        unit = organizations.create_organizational_unit(ParentId=workloads["Id"], Name=unit_name)["OrganizationalUnit"]
-        status = organizations.create_account(
-            Email=f"shop-{environment}@example.com",
-            AccountName=f"shop-{environment}",
-            Tags=[{"Key": "environment", "Value": environment}],
-        )["CreateAccountStatus"]
-        organizations.move_account(AccountId=status["AccountId"], SourceParentId=root, DestinationParentId=unit["Id"])
+    prod = organizations.create_organizational_unit(ParentId=workloads["Id"], Name="Prod")["OrganizationalUnit"]
+    organizations.create_organizational_unit(ParentId=workloads["Id"], Name="Dev")
+    organizations.move_account(AccountId=ACCOUNT, SourceParentId=root, DestinationParentId=prod["Id"])
+    organizations.tag_resource(ResourceId=ACCOUNT, Tags=[{"Key": "environment", "Value": "production"}])
     return ["Workloads/Prod", "Workloads/Dev"]
 
 

@@ -98,6 +98,16 @@ CASES = [
         reason="1 accounts in production OUs",
         settings={"production_ou_patterns": ["live-*"]},
     ),
+    Case(
+        SEPARATED,
+        Status.PASS,
+        organization(
+            accounts=[MANAGEMENT, SHOP, SHOP_DEV, {**account("5", "old-shop", ROOT, ""), "status": "SUSPENDED"}],
+            tags={"5": {"environment": "production"}},
+        ),
+        "a closed production account left in the root",
+        reason="1 accounts in production OUs",
+    ),
     Case(SEPARATED, Status.NOT_APPLICABLE, NOT_IN_ORGANIZATION, "no organization", reason="AWSOrganizationsNotInUse"),
     Case(
         SEPARATED,

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.integration
 
 SEPARATED = "organizations_environments_separated"
 SCP = "organizations_production_ou_scp"
+ACCOUNT = "123456789012"  # moto's
 GUARDRAIL = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}],
@@ -24,16 +25,12 @@ def tags(**pairs) -> list[dict]:
     return [{"Key": key, "Value": value} for key, value in pairs.items()]
 
 
-def new_account(organizations, name: str, parent: str, root: str, **tag_pairs) -> str:
-    status = organizations.create_account(Email=f"{name}@example.com", AccountName=name, Tags=tags(**tag_pairs))
-    account_id = status["CreateAccountStatus"]["AccountId"]
-    organizations.move_account(AccountId=account_id, SourceParentId=root, DestinationParentId=parent)
-    return account_id
-
-
 @pytest.fixture
-def organization(aws):
-    """Workloads/Prod holds the shop; Workloads/Dev its development account; SCPs are on at the root."""
+def organization(aws_emptied_after):
+    """Workloads/Prod holds the scanned account, tagged production; Workloads/Dev is empty; SCPs are on.
+
+    The scanned (management) account is moved rather than new accounts created: moto gives every new account
+    its own IAM with the managed policies loaded, which makes the reset before the next test slow."""
     organizations = boto3.client("organizations", region_name="us-east-1")
     organizations.create_organization(FeatureSet="ALL")
     root = organizations.list_roots()["Roots"][0]["Id"]
@@ -41,9 +38,9 @@ def organization(aws):
     workloads = organizations.create_organizational_unit(ParentId=root, Name="Workloads")["OrganizationalUnit"]["Id"]
     prod = organizations.create_organizational_unit(ParentId=workloads, Name="Prod")["OrganizationalUnit"]["Id"]
     dev = organizations.create_organizational_unit(ParentId=workloads, Name="Dev")["OrganizationalUnit"]["Id"]
-    shop = new_account(organizations, "shop-prod", prod, root, environment="production")
-    shop_dev = new_account(organizations, "shop-dev", dev, root, environment="dev")
-    return {"moto": aws, "client": organizations, "root": root, "prod": prod, "shop": shop, "shop_dev": shop_dev}
+    organizations.move_account(AccountId=ACCOUNT, SourceParentId=root, DestinationParentId=prod)
+    organizations.tag_resource(ResourceId=ACCOUNT, Tags=tags(environment="production"))
+    return {"moto": aws_emptied_after, "client": organizations, "prod": prod, "dev": dev}
 
 
 def attach_guardrail(organization) -> None:
@@ -70,18 +67,20 @@ def test_production_in_its_own_guarded_ou_passes(organization):
     assert guarded.status == Status.PASS and "Workloads/Prod (deny-leaving)" in guarded.reason
 
 
-def test_a_production_account_among_development_and_an_unguarded_production_ou_fail(organization):
+def test_an_account_tagged_for_another_environment_and_an_unguarded_production_ou_fail(organization):
     client = organization["client"]
-    client.tag_resource(ResourceId=organization["shop_dev"], Tags=tags(environment="Production"))
+    client.tag_resource(ResourceId=ACCOUNT, Tags=tags(environment="Staging"))
+    client.tag_resource(ResourceId=organization["dev"], Tags=tags(Environment="Production"))
+    attach_guardrail(organization)
 
     result = scan("organizations")
 
     (document,) = result.documents
     misplaced = result.result(SEPARATED, document.name)
     assert misplaced.status == Status.FAIL
-    assert f"shop-dev ({organization['shop_dev']}) tagged environment=production sits outside" in misplaced.reason
+    assert f"master ({ACCOUNT}) tagged environment=staging sits in production OU Workloads/Prod" in misplaced.reason
     unguarded = result.result(SCP, document.name)
-    assert unguarded.status == Status.FAIL and "no SCP beyond FullAWSAccess: Workloads/Prod" in unguarded.reason
+    assert unguarded.status == Status.FAIL and "no SCP beyond FullAWSAccess: Workloads/Dev" in unguarded.reason
 
 
 def test_an_account_outside_any_organization_is_not_applicable(aws):

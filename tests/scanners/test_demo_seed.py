@@ -40,8 +40,8 @@ ONE_SIDED_IN_MOTO = {
 
 
 @pytest.fixture
-def demo_scan(aws, monkeypatch) -> Scan:
-    monkeypatch.setenv("HTTP_PROXY", aws)  # S3 Control through moto, as MOTO.md describes
+def demo_scan(aws_emptied_after, monkeypatch) -> Scan:
+    monkeypatch.setenv("HTTP_PROXY", aws_emptied_after)  # S3 Control through moto, as MOTO.md describes
     seed_demo_account(regions=REGIONS)
     factory = ClientFactory(max_attempts=2)
     scans = [scan(name, regions=REGIONS, factory=factory) for name in SERVICE_GROUPS]
@@ -92,7 +92,7 @@ def test_the_demo_tells_its_story_in_both_regions(demo_scan):
     assert demo_scan.status("dnsfirewall_blocks_threat_domains", "shop-prod") == Status.NOT_APPLICABLE
 
 
-def test_seeding_twice_leaves_the_account_as_it_is(aws):
+def test_seeding_twice_leaves_the_account_as_it_is(aws_emptied_after):
     first = seed_demo_account(regions=REGIONS)
     assert "s3" in first
     assert seed_demo_account(regions=REGIONS) == {}

@@ -76,29 +76,33 @@ def blocks_threat_domains(vpc: dict, settings: dict) -> Result:
     routes = field(vpc, "internet_routes")
     if not routes:
         return Result.not_applicable(f"{vpc_id} has no route to an internet or NAT gateway")
-    required = settings["required_domain_lists"]
-    if not required and not settings["covering_domain_lists"]:
+    required, covering = settings["required_domain_lists"], settings["covering_domain_lists"]
+    if not required and not covering:
         return Result.error("no domain list to require: required_domain_lists and covering_domain_lists are empty")
     ruled = managed_lists_by_action(vpc)
-    blocked = ruled["BLOCK"]
-    covering = [name for name in settings["covering_domain_lists"] if name in blocked]
-    if covering:
-        return Result.passed(f"DNS Firewall rule group {blocked[covering[0]]} blocks {covering[0]}")
-    by_dns = {name: blocked[name] for name in required if name in blocked}
-    by_network: dict[str, str] = {}
-    if len(by_dns) < len(required):  # Network Firewall is read only for what DNS Firewall leaves open
-        enforced = network_firewall_blocking(vpc)
-        equivalents = {name: NETWORK_FIREWALL_EQUIVALENTS.get(name) for name in required if name not in by_dns}
-        by_network = {name: enforced[group] for name, group in equivalents.items() if group in enforced}
-    missing = [name for name in required if name not in by_dns and name not in by_network]
+    covered = [name for name in covering if name in ruled["BLOCK"]]
+    if covered:
+        return Result.passed(f"DNS Firewall rule group {ruled['BLOCK'][covered[0]]} blocks {covered[0]}")
+    blockers = blockers_of(vpc, required, ruled["BLOCK"])
+    missing = [name for name in required if name not in blockers]
     if missing or not required:
-        wanted = listed(missing or settings["covering_domain_lists"])
         weaker = [f"{name} ({action})" for action in ("ALERT", "ALLOW") for name in ruled[action]]
-        reason = f"{vpc_id} routes to the internet ({routes[0]}) but neither DNS nor Network Firewall blocks {wanted}"
+        reason = f"{vpc_id} routes to the internet ({routes[0]}) but neither DNS nor Network Firewall blocks "
+        reason += listed(missing or covering)
         return Result.failed(reason + (f"; DNS Firewall rules that do not block: {listed(weaker)}" if weaker else ""))
-    blockers: dict[str, list[str]] = {}
-    for name, group in by_dns.items():
-        blockers.setdefault(f"DNS Firewall rule group {group}", []).append(name)
-    for name, firewall in by_network.items():
-        blockers.setdefault(f"Network Firewall {firewall}", []).append(name)
-    return Result.passed("; ".join(f"{who} blocks {listed(names)}" for who, names in blockers.items()))
+    by_blocker: dict[str, list[str]] = {}
+    for name, blocker in blockers.items():
+        by_blocker.setdefault(blocker, []).append(name)
+    return Result.passed("; ".join(f"{blocker} blocks {listed(names)}" for blocker, names in by_blocker.items()))
+
+
+def blockers_of(vpc: dict, required: list, blocked_by_dns: dict[str, str]) -> dict[str, str]:
+    """Who blocks each required list: DNS Firewall first; Network Firewall is read only for what it leaves open."""
+    blockers = {name: f"DNS Firewall rule group {blocked_by_dns[name]}" for name in required if name in blocked_by_dns}
+    if len(blockers) < len(required):
+        enforced = network_firewall_blocking(vpc)
+        for name in required:
+            group = NETWORK_FIREWALL_EQUIVALENTS.get(name)
+            if name not in blockers and group in enforced:
+                blockers[name] = f"Network Firewall {enforced[group]}"
+    return blockers

@@ -19,6 +19,8 @@ from scanners.checks.environments import (
 
 ORGANIZATION = "aws.organizations.organization"
 FULL_ACCESS_POLICY = "p-FullAWSAccess"
+# Closed accounts run no workload, wherever they wait out their closure.
+CLOSING_STATES = {"SUSPENDED", "PENDING_CLOSURE"}
 SEPARATION = ("iso27001-2022:A.8.31", "iso27001-2013:A.12.1.4", "soc2-2017:CC6.1", "soc2-2017:CC8.1")
 RECOGNISING_PRODUCTION = {
     "production_ou_patterns": Setting(
@@ -62,7 +64,7 @@ def production_units(organization: dict, settings: dict) -> dict[str, dict]:
 
 
 def nothing_recognised(settings: dict) -> str:
-    values = "/".join(settings["production_values"])
+    values = "/".join(str(value) for value in settings["production_values"])
     return (
         f"no OU is recognised as production (OU names like {listed(settings['production_ou_patterns'])}, "
         f"or tag {settings['environment_tag_key']}={values})"
@@ -89,6 +91,8 @@ def environments_separated(organization: dict, settings: dict) -> Result:
     key, values = settings["environment_tag_key"], settings["production_values"]
     misplaced, in_production, elsewhere = [], [], 0
     for account in field(organization, "accounts"):
+        if account.get("status") in CLOSING_STATES:
+            continue
         environment = environment_of(tags_of(organization, account), key)
         named = f"{account.get('name')} ({account['id']}) tagged {key}={environment}"
         if account["parent_id"] in production:

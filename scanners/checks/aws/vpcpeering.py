@@ -50,7 +50,8 @@ def environments_separated(connection: dict, settings: dict) -> Result:
     untagged = [names[end] for end, environment in ends.items() if environment is None]
     if untagged:
         # Untagged is not an unreadable: the data says no environment is named, so separation cannot be shown.
-        return Result.failed(f"cannot tell the environments apart: {' and '.join(untagged)} has no {key} tag")
+        verb = "have" if len(untagged) > 1 else "has"
+        return Result.failed(f"cannot tell the environments apart: {' and '.join(untagged)} {verb} no {key} tag")
     described = " with ".join(f"{names[end]} ({key}={ends[end]})" for end in ends)
     if ends["requester"] != ends["accepter"]:
         return Result.failed(f"peers {described}")
