@@ -2,7 +2,8 @@
 
 `FaultyEndpoint` forwards every request to an upstream (the moto server) except those that match a
 fault, which it answers itself with the status and error document AWS would send (access denied,
-throttling...). It counts what it saw, so tests can tell that the client retried. `closed_port()` and
+throttling...), or a canned reply, which it answers with the given document (an AWS call moto lacks). It
+counts what it saw, so tests can tell that the client retried. `closed_port()` and
 `silent_endpoint()` give an address where nothing answers at all.
 """
 
@@ -62,16 +63,32 @@ class Fault:
         return xml.encode(), {"Content-Type": "text/xml"}
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A successful answer the endpoint gives itself, in the real API's documented shape."""
+
+    status: int
+    body: bytes
+    content_type: str
+
+    def response(self) -> tuple[bytes, dict[str, str]]:
+        return self.body, {"Content-Type": self.content_type}
+
+
 @dataclass
 class FaultyEndpoint:
     upstream: str
-    faults: list[tuple[Callable[[SeenRequest], bool], Fault]] = field(default_factory=list)
+    faults: list[tuple[Callable[[SeenRequest], bool], Fault | Reply]] = field(default_factory=list)
     seen: list[SeenRequest] = field(default_factory=list)
     faulted: list[SeenRequest] = field(default_factory=list)
     url: str = ""
 
     def fail(self, when: Callable[[SeenRequest], bool], *, status: int, code: str, protocol: str, message: str = ""):
         self.faults.append((when, Fault(status, code, message or f"{code} injected by the test", protocol)))
+
+    def reply(self, when: Callable[[SeenRequest], bool], body: str, *, content_type: str = "text/xml"):
+        """Answer matching requests with `body` (HTTP 200) instead of forwarding them; they count as faulted."""
+        self.faults.append((when, Reply(200, body.encode(), content_type)))
 
     def answer(self, request: SeenRequest) -> tuple[int, bytes, dict[str, str]]:
         self.seen.append(request)
@@ -133,7 +150,7 @@ def _handler(endpoint: FaultyEndpoint) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """Serve `handler` on 127.0.0.1 (a free port) in a thread; yields its URL, and stops on exit."""
+    """An HTTP server on 127.0.0.1 (a free port) answering with `handler` in a thread; yields its URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -147,8 +164,7 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
 @contextmanager
 def faulty_endpoint(upstream: str) -> Iterator[FaultyEndpoint]:
     endpoint = FaultyEndpoint(upstream=upstream)
-    with serving(_handler(endpoint)) as url:
-        endpoint.url = url
+    with serving(_handler(endpoint)) as endpoint.url:
         yield endpoint
 
 
