@@ -20,7 +20,7 @@ from scanners.checks.environments import (
 ORGANIZATION = "aws.organizations.organization"
 FULL_ACCESS_POLICY = "p-FullAWSAccess"
 # Closed accounts run no workload, wherever they wait out their closure.
-CLOSING_STATES = {"SUSPENDED", "PENDING_CLOSURE"}
+CLOSING_STATES = {"SUSPENDED", "PENDING_CLOSURE", "CLOSED"}
 SEPARATION = ("iso27001-2022:A.8.31", "iso27001-2013:A.12.1.4", "soc2-2017:CC6.1", "soc2-2017:CC8.1")
 RECOGNISING_PRODUCTION = {
     "production_ou_patterns": Setting(

@@ -96,7 +96,8 @@ def walk(organizations) -> tuple[dict, list[dict], list[dict]]:
                 {
                     "id": account["Id"],
                     "name": account.get("Name"),
-                    "status": account.get("Status"),
+                    # State replaces the deprecated Status (and adds CLOSED); older answers carry only Status.
+                    "status": account.get("State") or account.get("Status"),
                     "parent_id": parent_id,
                     "path": path,
                 }
