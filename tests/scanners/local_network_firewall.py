@@ -13,19 +13,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from tests.scanners.local_json_service import serving_json_protocol
+from tests.scanners.local_json_service import LocalJsonService, serving_json_protocol
 
 ACCOUNT = "123456789012"
 
 
 @dataclass
-class LocalNetworkFirewall:
+class LocalNetworkFirewall(LocalJsonService):
     region: str = "eu-west-1"
-    firewalls: dict[str, dict] = field(default_factory=dict)  # by ARN: (Firewall, FirewallStatus)
-    policies: dict[str, dict] = field(default_factory=dict)  # by ARN
-    failures: dict[str, tuple[int, str]] = field(default_factory=dict)
-    operations: list[str] = field(default_factory=list)
-    url: str = ""
+    firewalls: dict[str, dict] = field(default_factory=dict)  # DescribeFirewall answers, by firewall ARN
+    policies: dict[str, dict] = field(default_factory=dict)  # DescribeFirewallPolicy answers, by policy ARN
+    page_size: int = 1
 
     def managed_group(self, name: str) -> str:
         return f"arn:aws:network-firewall:{self.region}:aws-managed:stateful-rulegroup/{name}"
@@ -60,28 +58,17 @@ class LocalNetworkFirewall:
             "FirewallStatus": {"Status": status, "ConfigurationSyncStateSummary": "IN_SYNC"},
         }
 
-    def fail(self, operation: str, *, status: int = 400, code: str = "AccessDeniedException") -> None:
-        self.failures[operation] = (status, code)
-
-    def answer(self, operation: str, params: dict) -> tuple[int, dict]:
-        self.operations.append(operation)
-        if operation in self.failures:
-            status, code = self.failures[operation]
-            return status, {"__type": f"com.amazonaws.networkfirewall#{code}", "message": f"{code} injected"}
+    def respond(self, operation: str, params: dict) -> tuple[int, dict]:
         if operation == "ListFirewalls":
             listed = [
                 {"FirewallName": item["Firewall"]["FirewallName"], "FirewallArn": arn}
                 for arn, item in self.firewalls.items()
                 if not params.get("VpcIds") or item["Firewall"]["VpcId"] in params["VpcIds"]
             ]
-            start = int(params.get("NextToken") or 0)
-            answer: dict = {"Firewalls": listed[start : start + 1]}
-            if start + 1 < len(listed):
-                answer["NextToken"] = str(start + 1)
-            return 200, answer
+            return 200, self.page(listed, "Firewalls", params)
         found = {"DescribeFirewall": self.firewalls, "DescribeFirewallPolicy": self.policies}.get(operation)
         if found is None:
-            return 400, {"__type": "UnknownOperationException", "message": f"{operation} is not answered here"}
+            return super().respond(operation, params)
         arn = params.get("FirewallArn") or params.get("FirewallPolicyArn")
         if arn not in found:
             return 400, {"__type": "com.amazonaws.networkfirewall#ResourceNotFoundException", "message": arn}
@@ -90,7 +77,5 @@ class LocalNetworkFirewall:
 
 @contextmanager
 def local_network_firewall(region: str = "eu-west-1") -> Iterator[LocalNetworkFirewall]:
-    service = LocalNetworkFirewall(region=region)
-    with serving_json_protocol(service.answer, json_version="1.0") as url:
-        service.url = url
+    with serving_json_protocol(LocalNetworkFirewall(region=region), json_version="1.0") as service:
         yield service

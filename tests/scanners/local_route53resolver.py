@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from tests.scanners.local_json_service import serving_json_protocol
+from tests.scanners.local_json_service import LocalJsonService, serving_json_protocol
 
 ACCOUNT = "123456789012"
 MANAGED_OWNER = "Route 53 Resolver DNS Firewall"
@@ -23,18 +23,14 @@ MANAGED_LISTS = (
     "AWSManagedDomainsAmazonGuardDutyThreatList",
 )
 CREATED = "2026-11-02T09:30:00.000000Z"  # the API sends its times as ISO 8601 strings
-PAGE_SIZE = 2
 
 
 @dataclass
-class LocalResolver:
+class LocalResolver(LocalJsonService):
     region: str = "eu-west-1"
     domain_lists: list[dict] = field(default_factory=list)
     rules: dict[str, list[dict]] = field(default_factory=dict)
     associations: list[dict] = field(default_factory=list)
-    failures: dict[str, tuple[int, str]] = field(default_factory=dict)
-    operations: list[str] = field(default_factory=list)
-    url: str = ""
 
     def __post_init__(self) -> None:
         for index, name in enumerate(MANAGED_LISTS):
@@ -97,42 +93,24 @@ class LocalResolver:
             }
         )
 
-    def fail(self, operation: str, *, status: int = 400, code: str = "AccessDeniedException") -> None:
-        self.failures[operation] = (status, code)
-
-    def answer(self, operation: str, params: dict) -> tuple[int, dict]:
-        self.operations.append(operation)
-        if operation in self.failures:
-            status, code = self.failures[operation]
-            return status, {"__type": code, "Message": f"{code} injected by the test"}
+    def respond(self, operation: str, params: dict) -> tuple[int, dict]:
         if operation == "ListFirewallDomainLists":
-            return 200, page(self.domain_lists, "FirewallDomainLists", params)
+            return 200, self.page(self.domain_lists, "FirewallDomainLists", params)
         if operation == "ListFirewallRuleGroupAssociations":
             wanted = {
                 key: params[key] for key in ("VpcId", "FirewallRuleGroupId", "Status", "Priority") if key in params
             }
             matching = [item for item in self.associations if all(item[key] == value for key, value in wanted.items())]
-            return 200, page(matching, "FirewallRuleGroupAssociations", params)
+            return 200, self.page(matching, "FirewallRuleGroupAssociations", params)
         if operation == "ListFirewallRules":
             group_id = params.get("FirewallRuleGroupId")
             if group_id not in self.rules:
                 return 400, {"__type": "ResourceNotFoundException", "Message": f"no rule group {group_id}"}
-            return 200, page(self.rules[group_id], "FirewallRules", params)
-        return 400, {"__type": "UnknownOperationException", "Message": f"{operation} is not answered here"}
-
-
-def page(items: list[dict], key: str, params: dict) -> dict:
-    start = int(params.get("NextToken") or 0)
-    size = min(PAGE_SIZE, params.get("MaxResults") or PAGE_SIZE)
-    answer: dict = {key: items[start : start + size]}
-    if start + size < len(items):
-        answer["NextToken"] = str(start + size)
-    return answer
+            return 200, self.page(self.rules[group_id], "FirewallRules", params)
+        return super().respond(operation, params)
 
 
 @contextmanager
 def local_route53resolver(region: str = "eu-west-1") -> Iterator[LocalResolver]:
-    resolver = LocalResolver(region=region)
-    with serving_json_protocol(resolver.answer, json_version="1.1") as url:
-        resolver.url = url
+    with serving_json_protocol(LocalResolver(region=region), json_version="1.1") as resolver:
         yield resolver
