@@ -21,6 +21,7 @@ SERVICES = {
     "cloudtrail": "CloudTrail",
     "cloudwatch": "CloudWatch alarms",
     "codepipeline": "CodePipeline",
+    "dnsfirewall": "Route 53 Resolver DNS Firewall",
     "ec2": "EC2",
     "ecr": "ECR",
     "elbv2": "Elastic Load Balancing",
@@ -38,6 +39,7 @@ SERVICES = {
     "securityhub": "Security Hub",
     "ssm": "Systems Manager",
     "vpc": "VPC",
+    "vpcpeering": "VPC peering",
     "wafv2": "WAF",
 }
 

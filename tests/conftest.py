@@ -109,7 +109,7 @@ def aws(moto_server, monkeypatch):
     """boto3 pointed at the moto server through the standard AWS_ENDPOINT_URL, with throwaway credentials."""
     import requests
 
-    requests.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
+    requests.post(f"{moto_server}/moto-api/reset", timeout=60).raise_for_status()
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

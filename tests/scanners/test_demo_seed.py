@@ -38,12 +38,16 @@ ONE_SIDED_IN_MOTO = {
     # moto lists no Macie classification jobs and records no CloudFormation drift: errors, never passes.
     "macie2_recurring_classification_job",
     "cloudformation_stack_no_drift",
+    # One organization per account; moto has no DNS Firewall, so that check is an error or not applicable.
+    "organizations_environments_separated",
+    "organizations_production_ou_scp",
+    "dnsfirewall_blocks_threat_domains",
 }
 
 
 @pytest.fixture
-def demo_scan(aws, monkeypatch) -> Scan:
-    monkeypatch.setenv("HTTP_PROXY", aws)  # S3 Control through moto, as MOTO.md describes
+def demo_scan(aws_emptied_after, monkeypatch) -> Scan:
+    monkeypatch.setenv("HTTP_PROXY", aws_emptied_after)  # S3 Control through moto, as MOTO.md describes
     seed_demo_account(regions=REGIONS)
     factory = ClientFactory(max_attempts=2)
     scans = [
@@ -122,7 +126,17 @@ def test_the_demo_shows_capacity_data_discovery_and_change_control(demo_scan):
     assert demo_scan.status("cloudformation_stack_no_drift", "ct-demo-alerts") == Status.ERROR
 
 
-def test_seeding_twice_leaves_the_account_as_it_is(aws):
+def test_the_demo_shows_environment_separation_and_web_filtering(demo_scan):
+    organization = next(item.name for item in demo_scan.documents if item.type == "aws.organizations.organization")
+    assert demo_scan.status("organizations_environments_separated", organization) == Status.PASS
+    assert demo_scan.status("organizations_production_ou_scp", organization) == Status.FAIL
+    assert demo_scan.status("vpcpeering_environments_separated", "shop-to-reporting") == Status.PASS
+    assert demo_scan.status("vpcpeering_environments_separated", "shop-to-dev") == Status.FAIL
+    assert demo_scan.status("dnsfirewall_blocks_threat_domains", "storefront") == Status.ERROR
+    assert demo_scan.status("dnsfirewall_blocks_threat_domains", "shop-prod") == Status.NOT_APPLICABLE
+
+
+def test_seeding_twice_leaves_the_account_as_it_is(aws_emptied_after):
     first = seed_demo_account(regions=REGIONS)
     assert "s3" in first
     assert seed_demo_account(regions=REGIONS) == {}

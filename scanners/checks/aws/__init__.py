@@ -10,6 +10,7 @@ from scanners.checks.aws import (
     cloudtrail,
     cloudwatch,
     codepipeline,
+    dnsfirewall,
     ec2,
     ecr,
     elbv2,
@@ -19,11 +20,13 @@ from scanners.checks.aws import (
     kms,
     logs,
     macie2,
+    organizations,
     rds,
     s3,
     securityhub,
     ssm,
     vpc,
+    vpcpeering,
 )
 
 __all__ = [
@@ -36,6 +39,7 @@ __all__ = [
     "cloudtrail",
     "cloudwatch",
     "codepipeline",
+    "dnsfirewall",
     "ec2",
     "ecr",
     "elbv2",
@@ -45,9 +49,11 @@ __all__ = [
     "kms",
     "logs",
     "macie2",
+    "organizations",
     "rds",
     "s3",
     "securityhub",
     "ssm",
     "vpc",
+    "vpcpeering",
 ]
