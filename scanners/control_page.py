@@ -14,8 +14,8 @@ PROVIDERS = {"aws": "AWS", "github": "GitHub"}
 SERVICES = {
     "apigateway": "API Gateway",
     "autoscaling": "EC2 Auto Scaling",
-    "awsconfig": "AWS Config",
-    "backup": "AWS Backup",
+    "awsconfig": "Config",
+    "backup": "Backup",
     "cloudformation": "CloudFormation",
     "cloudfront": "CloudFront",
     "cloudtrail": "CloudTrail",
