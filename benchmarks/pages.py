@@ -218,9 +218,17 @@ def copies_of(document: dict, *, account_id: str, region: str, copy: int) -> dic
 def build_findings(findings: int, now) -> None:
     """Accounts, resources, latest results and run history of real checks run on real documents."""
     templates = collected_documents()
-    results_per_copy = sum(
-        len(checks.checks_for(d["type"])) * (1 if d["region"] == GLOBAL_REGION else len(REGIONS)) for d in templates
-    )
+
+    def documents_of(account_id: str, copies: int) -> list[dict]:
+        documents = {}  # two demo regions' settings documents may land on one uid in a bench region
+        for copy in range(copies):
+            for template in templates:
+                for region in [GLOBAL_REGION] if template["region"] == GLOBAL_REGION else REGIONS:
+                    document = copies_of(template, account_id=account_id, region=region, copy=copy)
+                    documents.setdefault(document["uid"], document)
+        return list(documents.values())
+
+    results_per_copy = sum(len(checks.checks_for(d["type"])) for d in documents_of(MOTO_ACCOUNT_ID, 1))
     copies = -(-LATEST_PER_ACCOUNT // results_per_copy)
     runs_per_account = max(1, round(findings / (ACCOUNTS * copies * results_per_copy)))
     print(
@@ -237,13 +245,7 @@ def build_findings(findings: int, now) -> None:
         for age, run in enumerate(reversed(runs)):  # a daily scan: the last run is today's
             when = now - timedelta(days=age)
             ScanRun.objects.filter(pk=run.pk).update(created_at=when, started_at=when, finished_at=when)
-        documents = {}
-        for copy in range(copies):
-            for template in templates:
-                for region in [GLOBAL_REGION] if template["region"] == GLOBAL_REGION else REGIONS:
-                    document = copies_of(template, account_id=account.account_id, region=region, copy=copy)
-                    documents.setdefault(document["uid"], document)
-        record_results(account, list(documents.values()), runs, now)
+        record_results(account, documents_of(account.account_id, copies), runs, now)
 
 
 def record_results(account, documents: list[dict], runs: list, now) -> None:
@@ -343,8 +345,14 @@ def main() -> int:
 
 
 def deep(url: str) -> str:
-    """The 500th page of 100 rows."""
-    return f"{url}?page=500"
+    """The 500th page of 100 latest results: by its cursor where the list is paged by cursor, else by number."""
+    try:
+        from config.keyset import cursor_after
+        from scanners.models import RESULTS_ORDER
+    except ImportError:  # a checkout from before keyset pagination
+        return f"{url}?page=500"
+    before = CheckStatus.objects.order_by(*RESULTS_ORDER)[499 * 100 - 1]
+    return f"{url}?cursor={cursor_after(before, RESULTS_ORDER)}"
 
 
 def report(requests: int) -> int:
