@@ -206,7 +206,8 @@ class LatestResultViewSet(CheckResultViewSet):
     keyset_ordering = RESULTS_ORDER
 
     def get_queryset(self):
-        return CheckStatus.objects.visible_to(self.request.user).select_related("resource", "account")
+        shown = CheckStatus.objects.visible_to(self.request.user).select_related("resource", "account")
+        return shown.defer("resource__config", "resource__tags")  # a resource's document can be large
 
 
 class RunFindingViewSet(CheckResultViewSet):
@@ -217,7 +218,8 @@ class RunFindingViewSet(CheckResultViewSet):
     keyset_ordering = tuple(f"-{name}" for name in ("run_id", *RESULTS_ORDER))
 
     def get_queryset(self):
-        return Finding.objects.visible_to(self.request.user).select_related("resource", "run__account")
+        shown = Finding.objects.visible_to(self.request.user).select_related("resource", "run__account")
+        return shown.defer("resource__config", "resource__tags", "run__errors")
 
 
 class ResourceFilter(django_filters.FilterSet):
