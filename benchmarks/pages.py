@@ -327,10 +327,10 @@ def main() -> int:
     real_name = connection.settings_dict["NAME"]
     # Not `test_<name>`: that one is pytest's, and a test run must not find (or drop) benchmark data.
     connection.settings_dict["TEST"]["NAME"] = f"bench_{real_name}_{args.findings}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keepdb)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keepdb, serialize=False)
     if args.keepdb and not ScanRun.objects.filter(state=RunState.SUCCEEDED).exists():  # an unfinished build
         connection.close()
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
     try:
         if not Evidence.objects.exists():
             started = time.perf_counter()
