@@ -5,7 +5,8 @@ number: `WHERE (status, check_id, resource_id, id) > (...) ORDER BY ... LIMIT 10
 index however deep the page, where OFFSET reads and throws away every row before it. The ordering is
 a tuple of columns all ascending or all descending, ending in a unique column, with an index that
 matches it; the cursor is that tuple, encoded. Totals are not counted (COUNT(*) reads every row):
-a list shows the planner's estimate, said as "about", unless the whole list fits on one page.
+a list shows the planner's estimate, said as "about", unless the whole list fits on one page (on SQLite,
+the embedded database of one small register, the exact count stands in for the estimate).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class KeysetPage:
     next_cursor: str | None = None
     previous_cursor: str | None = None
     count: int | None = None  # the whole list's length, when it fits on this page
-    about: int | None = None  # otherwise the planner's estimate of it (PostgreSQL only)
+    about: int | None = None  # otherwise an estimate of it (see estimated_count)
 
     @property
     def has_other_pages(self) -> bool:
@@ -103,11 +104,12 @@ def keyset_page(queryset: QuerySet, *, ordering: tuple[str, ...], cursor: str | 
     return page
 
 
-def estimated_count(queryset: QuerySet) -> int | None:
-    """The planner's estimate of the rows of `queryset` (PostgreSQL), or None where there is none."""
+def estimated_count(queryset: QuerySet) -> int:
+    """The planner's estimate of the rows of `queryset` on PostgreSQL; elsewhere (the embedded SQLite
+    database, a single small register) the exact count."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
-        return None
+        return queryset.count()
     try:
         sql, params = queryset.select_related(None).order_by().query.sql_with_params()
     except EmptyResultSet:  # queryset.none(), or a filter no row can match
