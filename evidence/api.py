@@ -24,9 +24,10 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from compliance.api import ApiViewSet, ControlTagFilter, UtcDateTimeFilter, tagged_controls
+from config.keyset import KeysetPagination
 from config.uploads import upload_refusal
 from evidence.integrity import IntegrityFailure, verified_download
-from evidence.models import Evidence, EvidenceKind
+from evidence.models import LIST_ORDER, Evidence, EvidenceKind
 from evidence.serializers import EvidenceInputSerializer, EvidenceSerializer
 from evidence.services import evidence_add
 
@@ -87,9 +88,13 @@ TOO_LARGE = OpenApiResponse(description="The upload is larger than EVIDENCE_MAX_
     ),
 )
 class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Newest first, paged by cursor (config/keyset.py): the list grows with every scan, so no count, no offset."""
+
     serializer_class = EvidenceSerializer
     filterset_class = EvidenceFilter
-    ordering_fields = ["collected_at", "valid_until", "created_at", "title", "id"]
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    pagination_class = KeysetPagination
+    keyset_ordering = LIST_ORDER
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     # No put, patch or delete: those answer 405 whatever the role.
     http_method_names = ["get", "head", "options", "post"]
@@ -98,7 +103,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         return (
             Evidence.objects.select_related("collected_by", "superseded_by")
             .prefetch_related(tagged_controls())
-            .order_by("-collected_at", "-pk")
+            .order_by(*LIST_ORDER)
         )
 
     def create(self, request):

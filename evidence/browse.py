@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django import forms
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -16,9 +15,10 @@ from django.views.decorators.http import require_safe
 
 from accounts.decorators import viewer_required
 from compliance.models import Control, Framework
+from config.keyset import InvalidCursor, keyset_page_with_total, page_number_redirect
 from evidence.audit_data import ControlLinks, start_of_day
 from evidence.integrity import IntegrityFailure, verified_download
-from evidence.models import Evidence, EvidenceKind, EvidenceQuerySet
+from evidence.models import LIST_ORDER, Evidence, EvidenceKind, EvidenceQuerySet
 
 logger = logging.getLogger("controltrace.evidence")
 
@@ -89,9 +89,16 @@ def with_controls(evidence: EvidenceQuerySet) -> EvidenceQuerySet:
 @require_safe
 @viewer_required
 def evidence_list(request: HttpRequest) -> HttpResponse:
+    if numbered := page_number_redirect(request):
+        return numbered
     filters = EvidenceFilter(request.GET, frameworks=list(Framework.objects.all()))
     evidence = filters.apply(Evidence.objects.select_related("collected_by", "superseded_by"))
-    page = Paginator(with_controls(evidence), PAGE_SIZE).get_page(request.GET.get("page"))
+    try:
+        page = keyset_page_with_total(
+            with_controls(evidence), ordering=LIST_ORDER, cursor=request.GET.get("cursor"), size=PAGE_SIZE
+        )
+    except InvalidCursor as exc:
+        raise Http404("This page of evidence does not exist.") from exc
     links = ControlLinks()
     for item in page:
         for control in item.controls.all():

@@ -46,6 +46,10 @@ class EvidenceQuerySet(models.QuerySet):
         raise EvidenceIsImmutable("Evidence cannot be deleted; add an item that supersedes it.")
 
 
+# The order of the evidence lists (page and API), newest first; an index walks it, a cursor keeps the place.
+LIST_ORDER = ("-collected_at", "-id")
+
+
 class Evidence(models.Model):
     kind = models.CharField(max_length=10, choices=EvidenceKind.choices)
     title = models.CharField(max_length=200)
@@ -74,6 +78,7 @@ class Evidence(models.Model):
     class Meta:
         ordering = ["-collected_at", "-pk"]
         verbose_name_plural = "evidence"
+        indexes = [models.Index(fields=LIST_ORDER, name="evidence_list")]
 
     def __str__(self) -> str:
         return self.title

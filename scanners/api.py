@@ -19,10 +19,21 @@ from rest_framework.response import Response
 
 from accounts import roles
 from compliance.api import READ, ApiViewSet, UtcDateTimeFilter, refused_as_bad_request
+from config.keyset import KeysetPagination
 from scanners import engine
 from scanners.check_settings import check_settings_of
 from scanners.checks import base as checks_base
-from scanners.models import CheckStatus, CloudAccount, Finding, FindingStatus, Resource, RunState, ScanRun, Trigger
+from scanners.models import (
+    RESULTS_ORDER,
+    CheckStatus,
+    CloudAccount,
+    Finding,
+    FindingStatus,
+    Resource,
+    RunState,
+    ScanRun,
+    Trigger,
+)
 from scanners.serializers import (
     CheckSettingInputSerializer,
     CheckSettingResetSerializer,
@@ -225,9 +236,14 @@ class RunFindingFilter(ResultFilter):
 
 
 class CheckResultViewSet(mixins.ListModelMixin, ApiViewSet):
-    """Rows carry their check's title, severity, remediation and controls from the code's registry: no query."""
+    """Rows carry their check's title, severity, remediation and controls from the code's registry: no query.
+
+    Paged by cursor in one fixed order (an index of the table, see config/keyset.py): no `ordering`, no count.
+    """
 
     http_method_names = READ
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    pagination_class = KeysetPagination
 
     def get_serializer_context(self) -> dict:
         engine.registries_load()
@@ -242,27 +258,23 @@ class CheckResultViewSet(mixins.ListModelMixin, ApiViewSet):
 class LatestResultViewSet(CheckResultViewSet):
     serializer_class = LatestResultSerializer
     filterset_class = LatestResultFilter
-    ordering_fields = ["status", "check_id", "region", "checked_at", "resource__uid"]
+    keyset_ordering = RESULTS_ORDER
 
     def get_queryset(self):
-        return (
-            CheckStatus.objects.visible_to(self.request.user)
-            .select_related("resource", "account")
-            .order_by("status", "check_id", "resource__uid", "pk")
-        )
+        shown = CheckStatus.objects.visible_to(self.request.user).select_related("resource", "account")
+        return shown.defer("resource__config", "resource__tags")  # a resource's document can be large
 
 
 class RunFindingViewSet(CheckResultViewSet):
+    """Newest run first; within a run, the findings page's order reversed (one index serves both ways)."""
+
     serializer_class = RunFindingSerializer
     filterset_class = RunFindingFilter
-    ordering_fields = ["status", "check_id", "region", "resource__uid", "run"]
+    keyset_ordering = tuple(f"-{name}" for name in ("run_id", *RESULTS_ORDER))
 
     def get_queryset(self):
-        return (
-            Finding.objects.filter(run__in=ScanRun.objects.visible_to(self.request.user))
-            .select_related("resource", "run__account")
-            .order_by("-run_id", "status", "check_id", "resource__uid", "pk")
-        )
+        shown = Finding.objects.visible_to(self.request.user).select_related("resource", "run__account")
+        return shown.defer("resource__config", "resource__tags", "run__errors")
 
 
 class ResourceFilter(django_filters.FilterSet):

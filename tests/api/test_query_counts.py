@@ -86,7 +86,7 @@ def test_list_endpoints_run_a_constant_number_of_queries(as_ciso, catalogs, engi
     large = queries_per_list(as_ciso)
     assert large == small
     assert max(small.values()) <= 7, small  # auth, role, count, page, prefetches: nothing per row
-    assert as_ciso.get("/api/evidence/").json()["count"] == 10
+    assert len(as_ciso.get("/api/evidence/").json()["results"]) == 10
 
 
 def test_scanner_lists_run_a_constant_number_of_queries(as_auditor, fake_cloud, catalogs):
@@ -97,6 +97,7 @@ def test_scanner_lists_run_a_constant_number_of_queries(as_auditor, fake_cloud, 
     grow_cloud(fake_cloud, range(1, 4), per_type=6)
     large = queries_per_list(as_auditor, lists)
     assert large == small
-    # auth, role, count, page; a control filter adds the control and its mappings, a run filter the run
-    assert max(small.values()) <= 6, small
-    assert as_auditor.get("/api/findings/").json()["count"] == 3 * 2 + 3 * 3 * 6  # one per (check, resource)
+    # auth, role, page (no count: paged by cursor); a control filter adds the control and its mappings, a run
+    # filter the run
+    assert max(small.values()) <= 5, small
+    assert len(as_auditor.get("/api/findings/").json()["results"]) == 3 * 2 + 3 * 3 * 6  # one per (check, resource)
