@@ -73,6 +73,7 @@ def main() -> None:
             run = engine.scan_run_sync(run_id=run.pk)
             timings.append(time.perf_counter() - started)
             findings = run.findings.count()
+        collection = collection_times(engine, DEMO_REGIONS)
     finally:
         server.stop()
 
@@ -81,6 +82,23 @@ def main() -> None:
     print(f"regions: {', '.join(DEMO_REGIONS)}; seeding moto {seeded:.1f} s; findings per scan: {findings}")
     print(f"scan s: {', '.join(f'{t:.2f}' for t in timings)}; median {statistics.median(timings):.2f}")
     print(f"load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; cores: {os.cpu_count()}")
+    print("collection alone, s per service group (all regions): " + ", ".join(f"{n} {t:.2f}" for t, n in collection))
+
+
+def collection_times(engine, regions) -> list[tuple[float, str]]:
+    """Each AWS service group's collection on its own, slowest first: where a scan's reading time goes."""
+    from scanners.aws import ClientFactory
+    from scanners.collectors.base import SERVICE_GROUPS
+
+    factory, times = ClientFactory(), []
+    for name, group in SERVICE_GROUPS.items():
+        if getattr(group, "provider", "aws") != "aws":
+            continue
+        started = time.perf_counter()
+        for region in regions[:1] if group.is_global else regions:
+            list(group.collect(factory, region))
+        times.append((time.perf_counter() - started, name))
+    return sorted(times, reverse=True)
 
 
 if __name__ == "__main__":
