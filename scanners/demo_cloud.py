@@ -26,6 +26,9 @@ MOTO_SETTINGS = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false", "MOTO_IAM_LOAD_MANAGED_P
 def demo_cloud_start():
     """Start moto on a free local port and point boto3 at it; returns the server (call .stop() to end it)."""
     os.environ.update(MOTO_SETTINGS)  # read by moto when its backends are first built
+    # moto answers the calls it does not implement (DNS Firewall, snapshot locks...) with an HTTP 500 and logs a
+    # traceback for each through werkzeug; the scan reports those reads as errors, the console needs no traceback.
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
