@@ -2,24 +2,31 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# `make run` installs what running the demo needs; `make test` adds the test tools on top.
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Two workers: the suite's services (PostgreSQL, Redis, moto, Chromium) keep both cores busy.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-fast lint venv clean
+.PHONY: run test test-fast lint venv venv-run clean
 
-venv: $(STAMP)
+venv-run: $(RUN_STAMP)
+venv: $(TEST_STAMP)
 
-$(STAMP): pyproject.toml requirements.lock
-	$(PYTHON) -m venv $(VENV)
+$(RUN_STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock ".[demo]"
+	touch $(RUN_STAMP)
+
+$(TEST_STAMP): $(RUN_STAMP)
 	$(BIN)/pip install --quiet -c requirements.lock ".[demo,test]"
-	touch $(STAMP)
+	touch $(TEST_STAMP)
 
 run: export CONTROLTRACE_DEMO=true
-run: venv
+run: venv-run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_catalogs
 	$(BIN)/python manage.py rundemo --addr $(HOST):$(PORT)
