@@ -235,7 +235,7 @@ class LeaseLost(Exception):
     """Another worker took the unit over: this one stops without completing it."""
 
 
-def scan_unit_execute(*, unit_id: int, final_attempt: bool = True, factory=None) -> None:
+def scan_unit_execute(*, unit_id: int, final_attempt: bool = True, factory: ClientFactory | None = None) -> None:
     """Collect one service group in one region, judge, record; then finish the run if this was the last unit.
 
     `factory`: the clients to read through, shared by the units of an in-process scan; else the unit makes its own.
@@ -286,7 +286,7 @@ def _lease_renew(unit: ScanUnit) -> None:
     unit.claimed_at = now
 
 
-def unit_collect(unit: ScanUnit, factory=None) -> UnitOutcome:
+def unit_collect(unit: ScanUnit, factory: ClientFactory | None = None) -> UnitOutcome:
     group = collectors.SERVICE_GROUPS.get(unit.service)
     if group is None:
         raise LookupError(f"no service group named {unit.service!r} is installed")
@@ -440,7 +440,7 @@ def _sync_workers(concurrency: int | None, units: int) -> int:
     return max(1, min(wanted, units))
 
 
-def _unit_on_thread(unit_id: int, factory) -> None:
+def _unit_on_thread(unit_id: int, factory: ClientFactory | None) -> None:
     try:
         scan_unit_execute(unit_id=unit_id, factory=factory)
     finally:
