@@ -96,6 +96,11 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `scan --sync` writes from several threads. SQLite ignores SELECT ... FOR UPDATE, so a transaction takes
+    # the write lock when it begins (the run's finishing check stays one at a time), and a writer waits for
+    # the lock up to 30 s instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 30})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -170,6 +175,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # a run never finished after the timeout stops blocking new scans of its account.
 SCAN_EVIDENCE_GRACE_HOURS = env_int("SCAN_EVIDENCE_GRACE_HOURS", 24)
 SCAN_RUN_TIMEOUT_HOURS = env_int("SCAN_RUN_TIMEOUT_HOURS", 6)
+# Units of an in-process scan (`scan --sync`, `make run`) running at once, on threads.
+SCAN_SYNC_CONCURRENCY = env_int("SCAN_SYNC_CONCURRENCY", 4)
 
 # --- Celery and database resilience (docs/operations.md) ---
 # A persistent connection that died (database restart, failover) is tested before a request reuses it.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -234,8 +235,11 @@ class LeaseLost(Exception):
     """Another worker took the unit over: this one stops without completing it."""
 
 
-def scan_unit_execute(*, unit_id: int, final_attempt: bool = True) -> None:
-    """Collect one service group in one region, judge, record; then finish the run if this was the last unit."""
+def scan_unit_execute(*, unit_id: int, final_attempt: bool = True, factory: ClientFactory | None = None) -> None:
+    """Collect one service group in one region, judge, record; then finish the run if this was the last unit.
+
+    `factory`: the clients to read through, shared by the units of an in-process scan; else the unit makes its own.
+    """
     registries_load()
     now = timezone.now()
     claimable = Q(state=UnitState.QUEUED) | Q(state=UnitState.RUNNING, claimed_at__lt=_lease_expired_before())
@@ -245,7 +249,7 @@ def scan_unit_execute(*, unit_id: int, final_attempt: bool = True) -> None:
     if claimed:
         unit = ScanUnit.objects.select_related("run__account").get(pk=unit_id)
         try:
-            outcome = unit_collect(unit)
+            outcome = unit_collect(unit, factory)
         except LeaseLost:
             return
         except RETRYABLE as exc:
@@ -282,12 +286,12 @@ def _lease_renew(unit: ScanUnit) -> None:
     unit.claimed_at = now
 
 
-def unit_collect(unit: ScanUnit) -> UnitOutcome:
+def unit_collect(unit: ScanUnit, factory: ClientFactory | None = None) -> UnitOutcome:
     group = collectors.SERVICE_GROUPS.get(unit.service)
     if group is None:
         raise LookupError(f"no service group named {unit.service!r} is installed")
     run, outcome, batch = unit.run, UnitOutcome(), []
-    factory = client_factory_for(run.account)
+    factory = factory or client_factory_for(run.account)
     for item in group.collect(factory, unit.region):
         if unit.claimed_at is not None:
             _lease_renew(unit)
@@ -404,9 +408,40 @@ def _run_state(units: list[ScanUnit]) -> str:
     return RunState.PARTIAL
 
 
-def scan_run_sync(*, run_id: int) -> ScanRun:
-    """The whole scan in this process, without Celery: `manage.py scan --sync`, `make run`, benchmarks."""
-    for unit_id in scan_plan(run_id=run_id):
-        scan_unit_execute(unit_id=unit_id)
+def scan_run_sync(*, run_id: int, concurrency: int | None = None) -> ScanRun:
+    """The whole scan in this process, without Celery: `manage.py scan --sync`, `make run`, benchmarks.
+
+    Units run on up to `concurrency` threads (SCAN_SYNC_CONCURRENCY), each exactly as a Celery worker runs
+    it: the claims, leases and the locked finishing check that let many workers share a run make
+    threads safe too. An AWS account's units share one ClientFactory, so each (service, region) client
+    is made once per scan.
+    """
+    unit_ids = scan_plan(run_id=run_id)
+    workers = _sync_workers(concurrency, len(unit_ids))
+    account = ScanRun.objects.select_related("account").get(pk=run_id).account
+    factory = client_factory_for(account) if account.provider == Provider.AWS else None
+    if workers == 1:
+        for unit_id in unit_ids:
+            scan_unit_execute(unit_id=unit_id, factory=factory)
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scan-unit") as pool:
+            for _ in pool.map(lambda unit_id: _unit_on_thread(unit_id, factory), unit_ids):
+                pass  # re-raises what a unit's thread raised, as the loop above would
     run_finish_if_done(run_id=run_id)
     return ScanRun.objects.select_related("account").get(pk=run_id)
+
+
+def _sync_workers(concurrency: int | None, units: int) -> int:
+    """Inside a transaction (a test, an atomic request) other threads could not see the run's uncommitted
+    rows, so the units run one after another on this thread."""
+    if connection.in_atomic_block:
+        return 1
+    wanted = settings.SCAN_SYNC_CONCURRENCY if concurrency is None else concurrency
+    return max(1, min(wanted, units))
+
+
+def _unit_on_thread(unit_id: int, factory: ClientFactory | None) -> None:
+    try:
+        scan_unit_execute(unit_id=unit_id, factory=factory)
+    finally:
+        connection.close()  # this thread's own connection: the pool's threads end with the scan

@@ -7,6 +7,7 @@ Tests install it with pytest's monkeypatch; the end-to-end test's Celery worker 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from scanners import engine
 from scanners.checks import base as checks_base
@@ -31,6 +32,7 @@ class FakeCloud:
         self.crashing: set[tuple[str, str]] = set()
         self.unreachable = ""
         self.collect_calls: list[tuple[str, str]] = []
+        self.on_collect: Callable[[str, str], None] | None = None  # called as each collection starts
 
     def add(self, type_: str, region: str, uid: str, **config) -> ResourceDoc:
         doc = ResourceDoc(uid=uid, type=type_, region=region, name=uid.rsplit("/", 1)[-1], tags={}, config=config)
@@ -54,6 +56,8 @@ class FakeCloud:
     def collector(self, service: str, types: tuple[str, ...], every_region: bool):
         def collect(factory, region: str):
             self.collect_calls.append((service, region))
+            if self.on_collect:
+                self.on_collect(service, region)
             if (service, region) in self.crashing:
                 raise RuntimeError(f"{service} collector crashed")
             failed_types, reason = self.unreadable.get((service, region), ((), ""))

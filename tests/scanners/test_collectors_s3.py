@@ -1,6 +1,8 @@
 """S3 collected from the moto server over HTTP, then judged by the checks."""
 
 import json
+import threading
+import time
 
 import boto3
 import pytest
@@ -193,3 +195,40 @@ def test_bucket_listing_refused_is_a_collection_error_for_buckets(aws, monkeypat
     assert [item for item in result.documents if item.type == "aws.s3.bucket"] == []
     judged = [outcome for check_id, _, outcome in result.all_results() if check_id.startswith("s3_bucket")]
     assert judged and all(outcome.status == Status.ERROR for outcome in judged)
+
+
+def test_buckets_are_read_several_at_once_in_listing_order_each_with_its_own_errors(aws, monkeypatch):
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    names = [f"bucket-{index:02}" for index in range(12)]
+    for name in names:
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    refused = {"bucket-03", "bucket-07", "bucket-11"}
+    in_flight, most_in_flight, lock = [0], [0], threading.Lock()
+
+    def slow_versioning_read(request) -> bool:
+        """Holds each GetBucketVersioning a moment and counts how many are in flight together."""
+        if "versioning" not in request.query:
+            return False
+        with lock:
+            in_flight[0] += 1
+            most_in_flight[0] = max(most_in_flight[0], in_flight[0])
+        time.sleep(0.2)
+        with lock:
+            in_flight[0] -= 1
+        return False
+
+    with faulty_endpoint(aws) as endpoint:
+        for name in refused:
+            endpoint.fail(s3_subresource("policy", name), status=403, code="AccessDenied", protocol="rest-xml")
+        endpoint.fail(slow_versioning_read, status=500, code="Unused", protocol="rest-xml")
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint.url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3_CONTROL", "http://127.0.0.1:9")
+        result = scan("s3", factory=ClientFactory(max_attempts=1))
+
+    bucket_docs = [item for item in result.documents if item.type == "aws.s3.bucket"]
+    assert [item.name for item in bucket_docs] == names
+    for item in bucket_docs:
+        expected = {"policy"} if item.name in refused else set()
+        assert set(item.config["errors"]) == expected, item.name
+        assert item.config["versioning"]["status"] == "Never enabled"
+    assert most_in_flight[0] > 1

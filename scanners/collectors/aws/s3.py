@@ -14,6 +14,7 @@ from scanners.collectors.base import (
     SubReads,
     collected,
     document,
+    each_at_once,
     listing,
     service_group,
     settings_uid,
@@ -32,10 +33,10 @@ def collect(factory: ClientFactory, region: str) -> Iterator[ResourceDoc | Colle
     yield from collected((ACCOUNT,), GLOBAL_REGION, lambda: [account_settings(factory, region)])
 
 
-def buckets(factory: ClientFactory, home_region: str) -> Iterator[ResourceDoc]:
-    s3 = factory.client("s3", home_region)
-    for bucket in listing(s3, "list_buckets", "Buckets"):
-        yield bucket_document(factory, home_region, bucket)
+def buckets(factory: ClientFactory, home_region: str) -> list[ResourceDoc]:
+    """Several buckets are read at once; each bucket's own reads run one after another."""
+    listed = listing(factory.client("s3", home_region), "list_buckets", "Buckets")
+    return each_at_once(lambda bucket: bucket_document(factory, home_region, bucket), listed)
 
 
 def bucket_location(factory: ClientFactory, home_region: str, name: str, reads: SubReads) -> str:
