@@ -121,10 +121,17 @@ def evidence_summary_refresh(*, control_ids: Iterable[int] | None = None) -> Non
         count=Count("evidence", filter=current),
         latest=Max("evidence__collected_at", filter=current),
         fresh_until=Max("evidence__valid_until", filter=current),
-    ).values_list("pk", "count", "latest", "fresh_until")
+        # MAX skips NULL, yet an item without a valid-until never expires (EvidenceQuerySet.stale agrees).
+        open_ended=Count("evidence", filter=current & Q(evidence__valid_until__isnull=True)),
+    ).values_list("pk", "count", "latest", "fresh_until", "open_ended")
     states = [
-        ControlState(control_id=pk, evidence_count=count, evidence_latest_at=latest, evidence_fresh_until=fresh)
-        for pk, count, latest, fresh in rows
+        ControlState(
+            control_id=pk,
+            evidence_count=count,
+            evidence_latest_at=latest,
+            evidence_fresh_until=None if open_ended else fresh,
+        )
+        for pk, count, latest, fresh, open_ended in rows
     ]
     ControlState.objects.bulk_create(
         states,

@@ -64,3 +64,27 @@ def test_many_controls_cost_two_queries_and_only_active_exemptions_count(catalog
         states = control_states(controls)
     assert len(states) == 93
     assert [states[c.pk].summary for c in controls[:4]] == ["exempted", "failing", "failing", "failing"]
+
+
+def test_an_item_without_an_end_date_keeps_the_control_fresh_beside_an_expired_one(control, engineer, clock):
+    """A legacy item without valid-until never expires (EvidenceQuerySet.stale agrees); MAX skips it in SQL."""
+    from django.db import connection
+
+    from evidence.models import Evidence
+    from evidence.services import evidence_add, evidence_summary_refresh
+
+    clock(timezone.now() - timedelta(days=800))
+    evidence_add(controls=[control], title="An old export", actor=engineer, url="https://wiki/old")
+    clock(None)
+    kept = evidence_add(controls=[control], title="Standing procedure", actor=engineer, url="https://wiki/standing")
+    with connection.cursor() as cursor:  # as rows recorded before a validity was always set (evidence is immutable)
+        cursor.execute(f"UPDATE {Evidence._meta.db_table} SET valid_until = NULL WHERE id = %s", [kept.pk])
+    assert Evidence.objects.stale().count() == 1 and not Evidence.objects.stale().filter(pk=kept.pk).exists()
+
+    evidence_summary_refresh(control_ids=[control.pk])
+    assert control_states([control])[control.pk].evidence == "fresh"
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Evidence._meta.db_table} SET valid_until = %s WHERE id = %s", [NOW, kept.pk])
+    evidence_summary_refresh(control_ids=[control.pk])
+    assert control_states([control])[control.pk].evidence == "stale"
