@@ -61,6 +61,7 @@ def check_settings_of(account: CloudAccount) -> list[SettingState]:
     states = [
         SettingState(check.id, key, check, setting, stored.pop((check.id, key), None))
         for check in checks.all_checks()
+        if check.provider == account.provider  # a GitHub organisation is never judged by AWS checks
         for key, setting in check.settings.items()
     ]
     for (check_id, key), row in sorted(stored.items()):

@@ -62,8 +62,7 @@ class Source:
 
 
 def source_of(check: checks.Check) -> tuple[str, str]:
-    provider = check.resource_type.split(".", 1)[0]
-    return PROVIDERS.get(provider, provider), SERVICES.get(check.service, check.service)
+    return PROVIDERS.get(check.provider, check.provider), SERVICES.get(check.service, check.service)
 
 
 def automated_sources(control: Control) -> list[Source]:

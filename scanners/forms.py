@@ -153,7 +153,8 @@ class CheckSettingAdminForm(forms.ModelForm):
         if check_id and key:
             data["value"] = setting_value_from_text(check_id, key, data.get("value") or "")
             try:
-                check_setting_validate(check_id=check_id, key=key, value=data["value"])
+                account = data.get("account") or getattr(self.instance, "account", None)
+                check_setting_validate(account=account, check_id=check_id, key=key, value=data["value"])
             except ValidationError as refusal:
                 self.add_error(None, refusal)
         return data

@@ -265,12 +265,13 @@ def scan_enqueue(*, run: ScanRun) -> bool:
 CHECK_SETTINGS_REFUSED = "Only the CISO can change check settings."
 
 
-def check_setting_validate(*, check_id: str, key: str, value: Any) -> Any:
-    """The value if the check declares the setting and the value fits it; else a ValidationError naming the field.
+def check_setting_validate(*, account: CloudAccount | None, check_id: str, key: str, value: Any) -> Any:
+    """The value if the check declares the setting, judges this account's source and the value fits it; else a
+    ValidationError naming the field.
 
     The one judge of a setting change: the page, the API, the admin and the service all ask here.
     """
-    check = _declaring(check_id, key)
+    check = _declaring(check_id, key, account)
     if any(isinstance(item, str) and "\x00" in item for item in (value if isinstance(value, list) else [value])):
         # PostgreSQL cannot store a NUL in JSON: refused here rather than failing in the database.
         raise ValidationError({"value": "A setting cannot contain a NUL character."})
@@ -280,10 +281,14 @@ def check_setting_validate(*, check_id: str, key: str, value: Any) -> Any:
         raise ValidationError({"value": str(exc)}) from exc
 
 
-def _declaring(check_id: str, key: str) -> checks.Check:
+def _declaring(check_id: str, key: str, account: CloudAccount | None = None) -> checks.Check:
     check = checks.REGISTRY.get(check_id)
     if check is None:
         raise ValidationError({"check_id": f"No check is named {check_id!r}."})
+    if account is not None and check.provider != account.provider:
+        raise ValidationError(
+            {"check_id": f"{check_id} applies to {Provider(check.provider).label}, not to {account.name}."}
+        )
     if key not in check.settings:
         declared = ", ".join(check.settings) or "none"
         raise ValidationError({"key": f"{check_id} has no setting {key!r} (it has: {declared})."})
@@ -295,7 +300,7 @@ def check_setting_change(*, account: CloudAccount, check_id: str, key: str, valu
     """Set the value a check is judged with in this account from its next scan on; history and event kept."""
     if not roles.can_manage(actor):
         raise PermissionDenied(CHECK_SETTINGS_REFUSED)
-    value = check_setting_validate(check_id=check_id, key=key, value=value)
+    value = check_setting_validate(account=account, check_id=check_id, key=key, value=value)
     row = CheckSetting.objects.select_for_update().filter(account=account, check_id=check_id, key=key).first()
     if row is not None and row.value == value and type(row.value) is type(value):
         return row
@@ -328,7 +333,7 @@ def check_setting_reset(*, account: CloudAccount, check_id: str, key: str, actor
         raise PermissionDenied(CHECK_SETTINGS_REFUSED)
     row = CheckSetting.objects.select_for_update().filter(account=account, check_id=check_id, key=key).first()
     if row is None:
-        _declaring(check_id, key)  # a typo is told, not taken for a setting already at its default
+        _declaring(check_id, key, account)  # a typo is told, not taken for a setting already at its default
         return False
     row._history_user = actor
     row.delete()

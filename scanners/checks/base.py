@@ -117,6 +117,11 @@ class Check:
             return Result.error(f"the check returned {result!r} instead of a result")
         return result
 
+    @property
+    def provider(self) -> str:
+        """The source whose documents the check judges: `aws`, `github` (the resource type's first part)."""
+        return self.resource_type.split(".", 1)[0]
+
     def controls_of(self, framework: str) -> list[str]:
         return [ref.split(":", 1)[1] for ref in self.controls if ref.startswith(framework + ":")]
 

@@ -223,7 +223,8 @@ def test_the_api_reads_changes_and_resets_a_setting(ciso, auditor, accounts):
     }
     listed = {(row["check_id"], row["key"]): row for row in token_client(auditor).get(url).json()}
     assert listed[(OLD_FINDINGS, "max_age_days")]["value"] == 7
-    assert len(listed) == sum(len(check.settings) for check in all_checks())
+    aws_settings = {(check.id, key) for check in all_checks() if check.provider == "aws" for key in check.settings}
+    assert set(listed) == aws_settings  # an AWS account lists every AWS check's settings, no GitHub one
 
     reset = token_client(ciso).post(f"{url}reset/", {"check_id": OLD_FINDINGS, "key": "max_age_days"}, format="json")
     assert reset.status_code == 204
@@ -394,3 +395,31 @@ def test_text_with_a_nul_character_is_refused_not_a_database_error(ciso, account
     body = {"check_id": "example_public_ports", "key": "tag", "value": "pub\x00lic"}
     response = token_client(ciso).post(f"/api/cloud-accounts/{prod.pk}/check-settings/", body, format="json")
     assert response.status_code == 400 and response.json() == {"value": ["A setting cannot contain a NUL character."]}
+
+
+# Each source its own settings ------------------------------------------------------------------------------------
+
+
+def test_a_github_organisation_shows_and_takes_only_the_settings_of_github_checks(client, ciso, db):
+    from django.core.exceptions import ValidationError
+
+    from scanners.services import github_org_add
+
+    org = github_org_add(org="acme")
+    client.force_login(ciso)
+    page = client.get(settings_url(org)).text
+    assert "github_org_few_owners" in page and "inspector2_no_old_critical_findings" not in page
+
+    with pytest.raises(ValidationError, match="inspector2_no_old_critical_findings applies to Amazon Web Services"):
+        check_setting_change(
+            account=org, check_id="inspector2_no_old_critical_findings", key="max_age_days", value=7, actor=ciso
+        )
+    refused = token_client(ciso).post(
+        f"/api/cloud-accounts/{org.pk}/check-settings/",
+        {"check_id": "inspector2_no_old_critical_findings", "key": "max_age_days", "value": 7},
+        format="json",
+    )
+    assert refused.status_code == 400 and "applies to Amazon Web Services" in refused.text
+    assert not CheckSetting.objects.exists()
+    check_setting_change(account=org, check_id="github_org_few_owners", key="max_owners", value=5, actor=ciso)
+    assert CheckSetting.objects.get().value == 5
