@@ -2,6 +2,17 @@
 (function () {
   "use strict";
 
+  document.documentElement.classList.add("js");
+
+  // On a narrow screen the navigation folds behind the Menu button.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".menu-toggle");
+    if (!toggle) return;
+    var nav = document.getElementById(toggle.getAttribute("aria-controls"));
+    var open = nav.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
   // A refused htmx request (403 and others) says why, where the person acted, instead of failing silently.
   function reasonOf(xhr) {
     if (xhr.status === 403) {
