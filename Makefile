@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 # `make run` installs what running the demo needs; `make test` adds the test tools on top.
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+# Test tools from the npm registry (axe-core), pinned in package-lock.json.
+NODE_STAMP := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Two workers: the suite's services (PostgreSQL, Redis, moto, Chromium) keep both cores busy.
@@ -25,6 +27,10 @@ $(TEST_STAMP): $(RUN_STAMP)
 	$(BIN)/pip install --quiet -c requirements.lock ".[demo,test]"
 	touch $(TEST_STAMP)
 
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $(NODE_STAMP)
+
 run: export CONTROLTRACE_DEMO=true
 run: venv-run
 	$(BIN)/python manage.py migrate --noinput
@@ -32,7 +38,7 @@ run: venv-run
 	$(BIN)/python manage.py rundemo --addr $(HOST):$(PORT)
 
 test: export CONTROLTRACE_TESTING=true
-test: venv
+test: venv $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -45,4 +51,4 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media
+	rm -rf $(VENV) node_modules db.sqlite3 media

@@ -53,6 +53,7 @@ from compliance.serializers import (
     TicketSerializer,
     control_by_tag,
 )
+from config.api import UnknownParametersRefused
 
 READ = ["get", "head", "options"]
 
@@ -75,7 +76,7 @@ class ApiPagination(PageNumberPagination):
 class ApiViewSet(viewsets.GenericViewSet):
     """What every endpoint shares: filters, ordering, pagination."""
 
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [UnknownParametersRefused, django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
     pagination_class = ApiPagination
 
 
@@ -134,10 +135,16 @@ class ControlFilter(django_filters.FilterSet):
         field_name="state__automated_status", choices=AutomatedStatus.choices
     )
     evidence_stale = django_filters.BooleanFilter(method="filter_evidence_stale")
+    search = django_filters.CharFilter(
+        method="filter_search", label="A ref or tag (ctrl:iso27001-2022:A.8.20), or words of the title or summary"
+    )
 
     class Meta:
         model = Control
         fields = ["framework", "ref", "group", "status", "applicable", "owner", "automated_status"]
+
+    def filter_search(self, qs, name, value):
+        return qs.search(value)
 
     def filter_evidence_stale(self, qs, name, value):
         stale = state.evidence_filter(state.STALE)

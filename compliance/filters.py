@@ -54,7 +54,9 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 
 class ControlFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search ref or title", widget=search_input("A.8.20 or VPN"))
+    q = django_filters.CharFilter(
+        method="search", label="Search ref, title or summary", widget=search_input("A.8.20 or VPN")
+    )
     framework = django_filters.ModelChoiceFilter(
         queryset=Framework.objects.all(), to_field_name="slug", empty_label="All frameworks"
     )
@@ -98,8 +100,7 @@ class ControlFilter(django_filters.FilterSet):
         self.filters["owner"].extra["choices"] = owners
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        return queryset.filter(Q(ref__icontains=value) | Q(title__icontains=value)) if value else queryset
+        return queryset.search(value)
 
     def filter_applicable(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(applicable=value == "yes")

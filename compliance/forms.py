@@ -14,10 +14,7 @@ from accounts import roles
 from compliance import services
 from compliance.models import Control, ControlStatus, Document, DocumentKind, Framework, validate_http_url
 from compliance.ticket_refs import TicketReferenceError, parse_ticket_reference
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from config.widgets import DateInput
 
 
 class DistinctIds:

@@ -99,7 +99,7 @@ def pending_events(now: datetime) -> list[Event]:
     )
     for exemption in exemptions:
         refs = ", ".join(f"{c.framework.slug} {c.ref}" for c in exemption.controls.all())
-        line = f"“{exemption.title}” on {refs} expires {exemption.expires_at:%Y-%m-%d}"
+        line = f"“{exemption.title}” on {refs} is in force until {exemption.last_day:%Y-%m-%d}"
         owners = {c.owner for c in exemption.controls.all() if _has_access(c.owner, now)}
         for who in sorted(owners, key=lambda u: u.pk) or cisos:
             events.append(Event(NoticeKind.EXEMPTION_EXPIRING, who, line, exemption=exemption))

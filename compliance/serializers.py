@@ -21,8 +21,7 @@ from compliance.models import (
     Ticket,
     TicketLink,
 )
-
-TAG_PREFIX = "ctrl:"
+from compliance.models.register import TAG_PREFIX
 
 
 def record_checked(record: Control | Document, attrs: dict) -> dict:
@@ -258,6 +257,9 @@ class ExemptionSerializer(serializers.ModelSerializer):
     revoked_by = UsernameField(read_only=True)
     state = serializers.ChoiceField(choices=ExemptionState.choices, read_only=True)
     replaces = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    last_day = serializers.DateField(
+        read_only=True, help_text="The last day in force, as entered; expires_at is the instant after it."
+    )
 
     class Meta:
         model = Exemption
@@ -273,6 +275,7 @@ class ExemptionSerializer(serializers.ModelSerializer):
             "approved_by",
             "approved_at",
             "expires_at",
+            "last_day",
             "revoked_by",
             "revoked_at",
             "replaces",

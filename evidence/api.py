@@ -24,6 +24,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from compliance.api import ApiViewSet, ControlTagFilter, UtcDateTimeFilter, tagged_controls
+from config.api import UnknownParametersRefused
 from config.keyset import KeysetPagination
 from config.uploads import upload_refusal
 from evidence.integrity import IntegrityFailure, verified_download
@@ -92,7 +93,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
 
     serializer_class = EvidenceSerializer
     filterset_class = EvidenceFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [UnknownParametersRefused, django_filters.rest_framework.DjangoFilterBackend]
     pagination_class = KeysetPagination
     keyset_ordering = LIST_ORDER
     parser_classes = [MultiPartParser, FormParser, JSONParser]

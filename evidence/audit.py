@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import viewer_required
 from compliance.models import AuditEvent, AuditVerb, Control, Framework
+from config.widgets import DateInput
 from evidence.audit_data import (
     ControlLinks,
     audit_period,
@@ -48,8 +49,12 @@ class PackageRequest(forms.Form):
     framework = forms.ModelChoiceField(
         Framework.objects.all(), required=False, to_field_name="slug", empty_label="All frameworks"
     )
-    start = forms.DateField(required=False, widget=forms.DateInput({"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput({"type": "date"}))
+    start = forms.DateField(required=False, widget=DateInput())
+    end = forms.DateField(required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "package_%s")  # the audit period's form on the same page has start and end too
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         data = super().clean()

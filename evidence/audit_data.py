@@ -28,8 +28,10 @@ from compliance.models import (
     Exemption,
     Ticket,
     TicketLink,
+    last_day_in_force,
 )
 from config import spreadsheets
+from config.widgets import DateInput
 from evidence.models import Evidence, EvidenceQuerySet
 
 # --- The Statement of Applicability ------------------------------------------------------------------
@@ -87,7 +89,7 @@ def soa_entries(framework_slug: str | None = None) -> list[SoaEntry]:
         exemption__in=Exemption.objects.active(), control__in=controls
     ).order_by("exemption__expires_at", "exemption_id")
     for control_id, title, expires_at in links.values_list("control_id", "exemption__title", "exemption__expires_at"):
-        exempted.setdefault(control_id, []).append(f"{title} (until {expires_at.date().isoformat()})")
+        exempted.setdefault(control_id, []).append(f"{title} (until {last_day_in_force(expires_at).isoformat()})")
     rows = controls.values_list(
         "pk",
         "framework__name",
@@ -170,8 +172,8 @@ DEFAULT_PERIOD_DAYS = 365
 
 
 class AuditPeriod(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput({"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput({"type": "date"}))
+    start = forms.DateField(required=False, widget=DateInput())
+    end = forms.DateField(required=False, widget=DateInput())
 
     def clean(self):
         data = super().clean()

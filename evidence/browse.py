@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 from accounts.decorators import viewer_required
 from compliance.models import Control, Framework
 from config.keyset import InvalidCursor, keyset_page_with_total, page_number_redirect
+from config.widgets import DateInput
 from evidence.audit_data import ControlLinks, start_of_day
 from evidence.integrity import IntegrityFailure, verified_download
 from evidence.models import LIST_ORDER, Evidence, EvidenceKind, EvidenceQuerySet
@@ -30,10 +31,12 @@ class EvidenceFilter(forms.Form):
     q = forms.CharField(required=False, label="Search", help_text="Title, description, producer or SHA-256 prefix")
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *EvidenceKind.choices])
     framework = forms.ChoiceField(required=False, label="Framework")
-    control = forms.CharField(required=False, label="Control", help_text="A reference such as A.8.20 or CC6.6")
+    control = forms.CharField(
+        required=False, label="Control", help_text="A.8.20, CC6.6, or a tag such as ctrl:iso27001-2022:A.8.20"
+    )
     state = forms.ChoiceField(required=False, choices=[("", "Any state"), *STATES])
-    collected_from = forms.DateField(required=False, label="Collected from", widget=forms.DateInput({"type": "date"}))
-    collected_to = forms.DateField(required=False, label="Collected to", widget=forms.DateInput({"type": "date"}))
+    collected_from = forms.DateField(required=False, label="Collected from", widget=DateInput())
+    collected_to = forms.DateField(required=False, label="Collected to", widget=DateInput())
 
     def __init__(self, *args, frameworks, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,7 +60,7 @@ class EvidenceFilter(forms.Form):
         if data["framework"]:
             served = served.filter(control__framework__slug=data["framework"])
         if data["control"]:
-            served = served.filter(control__ref__iexact=data["control"].strip())
+            served = served.filter(control__in=Control.objects.named(data["control"]))
         if data["framework"] or data["control"]:
             evidence = evidence.filter(Exists(served))
         evidence = self._state(evidence, data["state"])

@@ -11,14 +11,11 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from compliance.models import Control
+from config.widgets import DateInput
 from evidence.models import Evidence, EvidenceKind, EvidenceQuerySet
 from evidence.validation import ALLOWED, validate_evidence_upload
 
 ACCEPT = ",".join(f".{extension}" for extension in ALLOWED)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class EvidenceForm(forms.Form):

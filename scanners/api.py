@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from accounts import roles
 from compliance.api import READ, ApiViewSet, UtcDateTimeFilter, refused_as_bad_request
+from config.api import UnknownParametersRefused
 from config.keyset import KeysetPagination
 from scanners import engine
 from scanners.check_settings import check_settings_of
@@ -242,7 +243,7 @@ class CheckResultViewSet(mixins.ListModelMixin, ApiViewSet):
     """
 
     http_method_names = READ
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [UnknownParametersRefused, django_filters.rest_framework.DjangoFilterBackend]
     pagination_class = KeysetPagination
 
     def get_serializer_context(self) -> dict:

@@ -13,6 +13,7 @@ from compliance.models.exemptions import (  # noqa: F401
     ExemptionState,
     exemption_expiry_limit,
     exemption_state_q,
+    last_day_in_force,
 )
 from compliance.models.register import (  # noqa: F401
     APPLICABLE_STATUS,

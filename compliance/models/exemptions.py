@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +13,11 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from compliance.models.register import Control
+
+
+def last_day_in_force(expires_at: datetime) -> date:
+    """The last day an exemption is in force, as the person entered it: "until 20 Dec" ends at the start of 21 Dec."""
+    return timezone.localtime(expires_at - timedelta(microseconds=1)).date()
 
 
 class ExemptionState(models.TextChoices):
@@ -154,6 +159,10 @@ class Exemption(models.Model):
     @property
     def state(self) -> str:
         return self.state_at().value
+
+    @property
+    def last_day(self) -> date:
+        return last_day_in_force(self.expires_at)
 
 
 @receiver(m2m_changed, sender=Exemption.controls.through)

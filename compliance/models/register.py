@@ -46,6 +46,9 @@ APPLICABLE_STATUS = (
 )
 
 
+TAG_PREFIX = "ctrl:"
+
+
 class ControlQuerySet(models.QuerySet):
     def visible_to(self, user) -> ControlQuerySet:
         return self if roles.can_view(user) else self.none()
@@ -60,6 +63,21 @@ class ControlQuerySet(models.QuerySet):
 
     def in_framework(self, slug: str) -> ControlQuerySet:
         return self.filter(framework__slug=slug)
+
+    def named(self, text: str) -> ControlQuerySet:
+        """Controls as people write them: `A.8.20`, `iso27001-2022:A.8.20`, or the tag `ctrl:iso27001-2022:A.8.20`."""
+        framework, _, ref = text.strip().removeprefix(TAG_PREFIX).rpartition(":")
+        controls = self.filter(ref__iexact=ref)
+        return controls.filter(framework__slug=framework) if framework else controls
+
+    def search(self, text: str) -> ControlQuerySet:
+        """The register's search, on the pages and the API: a ref or tag, or words of the title or summary."""
+        text = text.strip()
+        if not text:
+            return self
+        if ":" in text:
+            return self.named(text)
+        return self.filter(Q(ref__icontains=text) | Q(title__icontains=text) | Q(summary__icontains=text))
 
 
 class Control(models.Model):
@@ -139,7 +157,7 @@ class Control(models.Model):
     @property
     def tag(self) -> str:
         """The reference a ticket carries to link back: `ctrl:iso27001-2022:A.8.20`."""
-        return f"ctrl:{self.framework.slug}:{self.ref}"
+        return f"{TAG_PREFIX}{self.framework.slug}:{self.ref}"
 
     # Traceability, both ways: these are the control's side; Document.controls etc. the other.
     def mapped_controls(self) -> ControlQuerySet:

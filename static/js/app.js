@@ -2,6 +2,33 @@
 (function () {
   "use strict";
 
+  document.documentElement.classList.add("js");
+
+  // A table wider than its frame scrolls sideways; keyboard users reach it by Tab and scroll it with the arrows.
+  function labelScrollingTables(root) {
+    root.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      if (wrap.scrollWidth <= wrap.clientWidth || wrap.hasAttribute("tabindex")) return;
+      var table = wrap.querySelector("table");
+      var caption = table && table.caption ? table.caption.textContent.trim() : "";
+      var heading = wrap.closest("section") && wrap.closest("section").querySelector("h1, h2");
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", (caption || (heading && heading.textContent.trim()) || "Table") + " (scrolls sideways)");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { labelScrollingTables(document); });
+  window.addEventListener("resize", function () { labelScrollingTables(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { labelScrollingTables(event.detail.elt); });
+
+  // On a narrow screen the navigation folds behind the Menu button.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".menu-toggle");
+    if (!toggle) return;
+    var nav = document.getElementById(toggle.getAttribute("aria-controls"));
+    var open = nav.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
   // A refused htmx request (403 and others) says why, where the person acted, instead of failing silently.
   function reasonOf(xhr) {
     if (xhr.status === 403) {
