@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 # `make run` installs what running the demo needs; `make test` adds the test tools on top.
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+# The OpenID provider the single sign-on tests start (npm's oidc-provider, pinned in tests/oidc/package-lock.json).
+OIDC_STAMP := tests/oidc/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Two workers: the suite's services (PostgreSQL, Redis, moto, Chromium) keep both cores busy.
@@ -25,6 +27,10 @@ $(TEST_STAMP): $(RUN_STAMP)
 	$(BIN)/pip install --quiet -c requirements.lock ".[demo,test]"
 	touch $(TEST_STAMP)
 
+$(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $(OIDC_STAMP)
+
 run: export CONTROLTRACE_DEMO=true
 run: venv-run
 	$(BIN)/python manage.py migrate --noinput
@@ -32,7 +38,7 @@ run: venv-run
 	$(BIN)/python manage.py rundemo --addr $(HOST):$(PORT)
 
 test: export CONTROLTRACE_TESTING=true
-test: venv
+test: venv $(OIDC_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
