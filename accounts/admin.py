@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -61,6 +62,14 @@ class MembershipAdmin(ManagerAdminMixin, SimpleHistoryAdmin):
                 user=data["user"], role=data["role"], expires_at=data["expires_at"], actor=request.user
             )
         obj.pk, obj._state.adding = saved.pk, False
+
+    def delete_view(self, request, object_id, extra_context=None):
+        membership = self.get_object(request, object_id)
+        refusal = membership and services.membership_change_refusal(membership, role=None)
+        if request.method == "POST" and refusal:
+            self.message_user(request, f"{membership}: {refusal}", messages.ERROR)
+            return redirect("admin:accounts_membership_change", membership.pk)
+        return super().delete_view(request, object_id, extra_context)
 
     def delete_model(self, request, obj):
         services.membership_remove(membership=obj, actor=request.user)

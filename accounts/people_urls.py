@@ -11,7 +11,7 @@ urlpatterns = [
     path("people/<int:pk>/deactivate/", views.person_deactivate, name="person-deactivate"),
     path("people/invitations/<int:pk>/revoke/", views.invitation_revoke_view, name="invitation-revoke"),
     path("invitation/accept/", views.invitation_accept, name="invitation-accept"),
-    path("invitation/<str:token>/", views.invitation_open, name="invitation-open"),
+    path("invitation/", views.invitation_open, name="invitation-open"),
     path("sso/start/", sso.SignInStart.as_view(), name="sso-start"),
     path("sso/callback/", sso.SignInCallback.as_view(), name="sso-callback"),
 ]

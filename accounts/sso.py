@@ -196,7 +196,7 @@ class _SSOEnabledOnly:
     get_settings = staticmethod(oidc_setting)
 
     def dispatch(self, request, *args, **kwargs):
-        if not sso_enabled():
+        if request.method.lower() in self.http_method_names and not sso_enabled():
             raise Http404("Single sign-on is not configured.")
         return super().dispatch(request, *args, **kwargs)
 

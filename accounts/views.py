@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles, services
@@ -118,7 +119,9 @@ def people_invite(request: HttpRequest) -> HttpResponse:
                 role=form.cleaned_data["role"],
                 access_expires_at=form.expires_at(),
                 actor=request.user,
-                link_for=lambda token: request.build_absolute_uri(reverse("invitation-open", args=[token])),
+                link_for=lambda token: request.build_absolute_uri(
+                    f"{reverse('invitation-open')}?{urlencode({'token': token})}"
+                ),
             )
         except ValidationError as refusal:
             form.add_error(None, refusal.messages)
@@ -183,11 +186,12 @@ def _signed_out_only(request: HttpRequest) -> None:
 
 
 @require_GET
-def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
-    """The emailed link. The token moves to the session and the browser to a URL without it, so the token
-    never appears in a Referer header, the browser's history or a logged error (as Django's password reset)."""
+def invitation_open(request: HttpRequest) -> HttpResponse:
+    """The emailed link, `/invitation/?token=...`. The token is in the query string, which Django's request log
+    leaves out, and moves at once to the session while the browser goes to a URL without it, so it never
+    appears in a Referer header or the browser's history (as in Django's password reset)."""
     _signed_out_only(request)
-    request.session[INVITATION_SESSION_KEY] = token
+    request.session[INVITATION_SESSION_KEY] = request.GET.get("token", "")
     return redirect("invitation-accept")
 
 
