@@ -132,6 +132,10 @@ class Invitation(models.Model):
         return f"{self.email} ({self.get_role_display()})"
 
     @property
+    def last_day(self):
+        return access_last_day(self.access_expires_at)
+
+    @property
     def state(self) -> str:
         if self.accepted_at:
             return "accepted"

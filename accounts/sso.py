@@ -44,8 +44,8 @@ ROLE_ORDER = [Role.CISO, Role.ENGINEER, Role.AUDITOR]  # in several mapped group
 
 NO_MAPPED_GROUP = (
     "You signed in, but your identity provider puts you in none of the groups that give access to ControlTrace "
-    "({groups}). Whoever manages those groups at your identity provider can add you; a CISO can also invite you "
-    "on the People page."
+    "({groups}). Whoever manages those groups at your identity provider can add you. If a CISO invited you, "
+    "sign in with your ControlTrace password instead."
 )
 DEACTIVATED = "This account was deactivated in ControlTrace. A CISO can tell you why."
 NO_VERIFIED_EMAIL = (
@@ -150,12 +150,12 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
             raise SuspiciousOperation("The user information is about someone else than the ID token.")
         claims = {**payload, **userinfo}
         role = role_from_claims(claims)
-        user = self._known_person(claims)
+        user, linked = self._known_person(claims)
         if user is not None and not user.is_active:
             raise SignInRefused(DEACTIVATED)
         if role is None:
-            if user is not None:
-                membership_sync_from_sso(user=user, role=None)  # taken out of the groups: the role goes
+            if linked:  # someone whose role the groups decide was taken out of them: the role goes
+                membership_sync_from_sso(user=user, role=None)
             raise SignInRefused(NO_MAPPED_GROUP.format(groups=", ".join(settings.OIDC_ROLE_MAP) or "none configured"))
         try:
             with transaction.atomic():
@@ -167,18 +167,20 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
         return user
 
     def _known_person(self, claims: dict):
+        """The account signing in, and whether it signed in through the provider before (its role is then the
+        groups' to decide; an invited person's role is left alone until their groups give them one)."""
         identity = (
             ExternalIdentity.objects.select_related("user").filter(issuer=claims["iss"], subject=claims["sub"]).first()
         )
         if identity is not None:
-            return identity.user
+            return identity.user, True
         email = claims.get("email")
         if not email or claims.get("email_verified") is not True:
             raise SignInRefused(NO_VERIFIED_EMAIL)
         people = list(self.UserModel.objects.filter(email__iexact=email)[:2])
         if len(people) > 1:
             raise SignInRefused(SEVERAL_ACCOUNTS)
-        return people[0] if people else None
+        return (people[0] if people else None), False
 
     def _new_person(self, claims: dict):
         email = claims["email"].lower()

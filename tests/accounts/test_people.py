@@ -69,6 +69,7 @@ def test_an_invited_auditor_sets_a_password_and_joins_once(client, ciso):
     assert invite(client, ciso, last_day=last_day.isoformat()).status_code == 302
     [email] = mail.outbox
     assert email.to == ["ada@example.com"] and "as Auditor" in email.body
+    assert f"with access until {last_day:%-d %b %Y}." in email.body
     link = emailed_link()
 
     client.logout()

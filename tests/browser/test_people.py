@@ -27,6 +27,8 @@ def test_a_ciso_invites_an_auditor_who_joins_read_only_through_a_link_that_works
     page.screenshot(path=screenshots / "1-invite.png", full_page=True)
     page.get_by_role("button", name="Send invitation").click()
     assert "Invitation sent to ada.auditor@example.com" in page.locator(".messages").inner_text()
+    pending = page.locator("tr", has_text="ada.auditor@example.com")
+    assert last_day.strftime("%-d %b %Y") in pending.inner_text(), "the last day of access, as typed"
     assert page.get_by_role("button", name="Revoke invitation to ada.auditor@example.com").is_visible()
     page.screenshot(path=screenshots / "2-invited.png", full_page=True)
 

@@ -127,6 +127,21 @@ def test_someone_in_no_mapped_group_is_refused_with_a_clear_message(sso, sign_in
 def test_an_invited_person_is_recognised_by_their_verified_email(sso, sign_in_with_sso, django_user_model, catalogs):
     eli = django_user_model.objects.create_user("eli", email="ELI@example.com", password="pw-eli")
     Membership.objects.create(user=eli, role=Role.AUDITOR)
+    sso.set_accounts({**PEOPLE, "eli": {**PEOPLE["eli"], "groups": []}})
+    refused = sign_in_with_sso("eli")
+    assert "sign in with your ControlTrace password" in refused.locator(".messages").inner_text()
+    assert Membership.objects.get(user=eli).role == Role.AUDITOR, "not yet managed by the groups: role kept"
+
+    sso.set_accounts(PEOPLE)
     page = sign_in_with_sso("eli")
     assert header(page) == "eli · Engineer", "the same account, with the role the groups give"
     assert ExternalIdentity.objects.get(subject="eli").user == eli
+
+
+def test_an_account_deactivated_in_controltrace_stays_out_whatever_its_groups(sso, sign_in_with_sso, ciso, catalogs):
+    from accounts.services import membership_deactivate
+
+    assert header(sign_in_with_sso("eli")) == "eli@example.com · Engineer"
+    membership_deactivate(user=get_user_model().objects.get(email="eli@example.com"), actor=ciso)
+    page = sign_in_with_sso("eli")
+    assert "/login/" in page.url and "deactivated" in page.locator(".messages").inner_text()
