@@ -6,7 +6,9 @@ Below them: the People page (CISO only) and the invitation link that lets an inv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -144,28 +146,30 @@ def person_change(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("people")
     role, expires_at = form.cleaned_data["role"], form.expires_at()
     membership = Membership.objects.filter(user=person).first()
-    try:
-        if membership is None:
-            services.membership_grant(user=person, role=role, expires_at=expires_at, actor=request.user)
-        else:
-            services.membership_change_role(membership=membership, role=role, expires_at=expires_at, actor=request.user)
-    except ValidationError as refusal:
-        messages.error(request, f"{person}: {' '.join(refusal.messages)}")
+    if membership is None:
+        change = partial(services.membership_grant, user=person)
     else:
-        messages.success(request, f"{person} is now {Role(role).label}.")
-    return redirect("people")
+        change = partial(services.membership_change_role, membership=membership)
+    change = partial(change, role=role, expires_at=expires_at, actor=request.user)
+    return _person_changed(request, person, change, f"{person} is now {Role(role).label}.")
 
 
 @require_POST
 @manager_required
 def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(get_user_model(), pk=pk)
+    change = partial(services.membership_deactivate, user=person, actor=request.user)
+    return _person_changed(request, person, change, f"{person} is deactivated: signed out, API tokens revoked.")
+
+
+def _person_changed(request: HttpRequest, person, change: Callable[[], object], done: str) -> HttpResponse:
+    """Back to the list, saying what changed or which rule refused it."""
     try:
-        services.membership_deactivate(user=person, actor=request.user)
+        change()
     except ValidationError as refusal:
         messages.error(request, f"{person}: {' '.join(refusal.messages)}")
     else:
-        messages.success(request, f"{person} is deactivated: signed out everywhere, API tokens revoked.")
+        messages.success(request, done)
     return redirect("people")
 
 
