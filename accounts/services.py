@@ -78,9 +78,8 @@ def membership_grant(*, user, role: str, expires_at: datetime | None = None, act
 def membership_change_role(*, membership: Membership, role: str, expires_at: datetime | None, actor) -> Membership:
     """Set a person's role and the end of their access; refused if it leaves no active CISO."""
     if expires_at != membership.expires_at:
-        _check_expiry(expires_at)
-    current = membership.expires_at is None or expires_at is None or expires_at > timezone.now()
-    _refuse_losing_last_ciso(membership, stays_ciso=role == Role.CISO and current)
+        _check_expiry(expires_at)  # so a CISO who stays CISO stays current: only the role can take it away
+    _refuse_losing_last_ciso(membership, stays_ciso=role == Role.CISO)
     membership.role, membership.expires_at = role, expires_at
     membership._history_user = actor
     membership.save(update_fields=["role", "expires_at"])
