@@ -335,7 +335,10 @@ INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
 OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
 OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
 if env_str("OIDC_RP_CLIENT_SECRET_FILE"):
-    OIDC_RP_CLIENT_SECRET = Path(env_str("OIDC_RP_CLIENT_SECRET_FILE")).read_text().strip()
+    try:
+        OIDC_RP_CLIENT_SECRET = Path(env_str("OIDC_RP_CLIENT_SECRET_FILE")).read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_SECRET_FILE cannot be read: {exc.strerror}") from exc
 # The issuer's discovery document (https://idp.example/.well-known/openid-configuration, or the issuer's URL).
 OIDC_OP_DISCOVERY = env_str("OIDC_OP_DISCOVERY", "")
 OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
