@@ -241,3 +241,17 @@ def test_access_until_a_day_lasts_through_that_day(ciso, engineer):
     membership.expires_at = access_end(last_day)
     assert membership.last_day == last_day
     assert timezone.localtime(membership.expires_at).date() == last_day + timedelta(days=1)
+
+
+def test_the_demo_people_are_reset_through_the_same_services():
+    from accounts.demo import demo_users_reset
+
+    demo_users_reset()
+    Membership.objects.filter(user__username="engineer").update(role=Role.AUDITOR)
+    demo_users_reset()
+    assert sorted(Membership.objects.values_list("user__username", "role")) == [
+        ("auditor", Role.AUDITOR),
+        ("ciso", Role.CISO),
+        ("engineer", Role.ENGINEER),
+    ]
+    assert AuditEvent.objects.filter(verb=AuditVerb.ROLE_CHANGED, subject_label="engineer").count() == 1
