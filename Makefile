@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # `make run` installs what running the demo needs; `make test` adds the test tools on top.
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
-# Test tools from the npm registry (axe-core), pinned in package-lock.json.
+# Test tools from the npm registry (axe-core, and oidc-provider for the sign-on tests), pinned in package-lock.json.
 NODE_STAMP := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000

@@ -1,4 +1,5 @@
 from accounts import roles
+from accounts.sso import sso_enabled
 
 
 def role(request):
@@ -7,4 +8,5 @@ def role(request):
         "role": roles.role_of(user),
         "can_contribute": roles.can_contribute(user),
         "can_manage": roles.can_manage(user),
+        "sso_enabled": sso_enabled(),
     }

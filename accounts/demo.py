@@ -5,6 +5,7 @@ import secrets
 from django.contrib.auth import get_user_model
 
 from accounts.models import Membership, Role
+from accounts.services import membership_change_role, membership_grant
 
 DEMO_PEOPLE = [
     ("ciso", Role.CISO, "Casey CISO"),
@@ -27,6 +28,10 @@ def demo_users_reset() -> dict[str, str]:
         user.set_password(password)
         user.is_staff = True  # every role may open the admin; it asks accounts.roles what each may do
         user.save()
-        Membership.objects.update_or_create(user=user, defaults={"role": role, "expires_at": None})
+        membership = Membership.objects.filter(user=user).first()
+        if membership is None:
+            membership_grant(user=user, role=role, actor=None)
+        elif (membership.role, membership.expires_at) != (role, None):
+            membership_change_role(membership=membership, role=role, expires_at=None, actor=None)
         passwords[username] = password
     return passwords

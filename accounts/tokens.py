@@ -102,11 +102,23 @@ def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
     """Idempotent: revoking twice keeps the first moment and who did it."""
     locked = ApiToken.objects.select_for_update().get(pk=token.pk)
     if locked.revoked_at is None:
-        locked.revoked_at, locked.revoked_by = timezone.now(), actor
-        locked._history_user = actor
-        locked.save(update_fields=["revoked_at", "revoked_by"])
+        _revoke(locked, actor=actor)
     token.revoked_at, token.revoked_by = locked.revoked_at, locked.revoked_by
     return token
+
+
+def api_tokens_revoke(*, tokens: ApiTokenQuerySet, actor) -> int:
+    """Revoke several at once inside the caller's transaction (an account being deactivated); returns how many."""
+    locked = list(tokens.filter(revoked_at__isnull=True).select_for_update())
+    for token in locked:
+        _revoke(token, actor=actor)
+    return len(locked)
+
+
+def _revoke(token: ApiToken, *, actor) -> None:
+    token.revoked_at, token.revoked_by = timezone.now(), actor
+    token._history_user = actor
+    token.save(update_fields=["revoked_at", "revoked_by"])
 
 
 def api_token_authenticate(secret: str) -> ApiToken | None:

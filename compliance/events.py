@@ -13,6 +13,7 @@ from django.dispatch import receiver
 from simple_history.signals import post_create_historical_record
 
 from accounts.models import Membership
+from accounts.signals import people_event
 from compliance.models import AuditEvent, AuditVerb
 
 
@@ -44,3 +45,9 @@ def _role_event(sender, instance: Membership, history_instance, history_user, **
     audit_event_record(
         verb=ROLE_VERBS[history_instance.history_type], actor=history_user, subject=instance.user, **details
     )
+
+
+@receiver(people_event)
+def _people_event(sender, verb: str, actor, subject, details: dict, **kwargs) -> None:
+    """Invitations and deactivations, sent by accounts.services inside their transaction."""
+    audit_event_record(verb=AuditVerb(verb), actor=actor, subject=subject, **details)

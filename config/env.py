@@ -39,3 +39,15 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_map(name: str, *, values: tuple[str, ...], default: str = "") -> dict[str, str]:
+    """`key=value,key=value` (e.g. OIDC_ROLE_MAP=ct-ciso=ciso,ct-auditors=auditor); every value must be one of
+    `values`."""
+    mapping = {}
+    for item in env_list(name, default.split(",") if default else []):
+        key, sep, value = item.rpartition("=")
+        if not sep or not key.strip() or value.strip() not in values:
+            raise ImproperlyConfigured(f"{name}: {item!r} must be GROUP=ROLE with ROLE one of {', '.join(values)}")
+        mapping[key.strip()] = value.strip()
+    return mapping

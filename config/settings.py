@@ -10,7 +10,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_map, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -328,3 +328,41 @@ LEDGER_ANCHOR_BUCKET = env_str("LEDGER_ANCHOR_BUCKET", "")
 LEDGER_ANCHOR_PREFIX = env_str("LEDGER_ANCHOR_PREFIX", "controltrace-ledger/")
 LEDGER_ANCHOR_REGION = env_str("LEDGER_ANCHOR_REGION", "")
 LEDGER_ANCHOR_RETENTION_DAYS = env_int("LEDGER_ANCHOR_RETENTION_DAYS", 7 * 366)
+
+# --- People: invitations and single sign-on (OpenID Connect, mozilla-django-oidc) -----------------------------
+# An invitation link works once, for this many days.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+# Single sign-on is off unless a client id and the provider (its discovery document, or each endpoint) are set.
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
+if env_str("OIDC_RP_CLIENT_SECRET_FILE"):
+    try:
+        OIDC_RP_CLIENT_SECRET = Path(env_str("OIDC_RP_CLIENT_SECRET_FILE")).read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_SECRET_FILE cannot be read: {exc.strerror}") from exc
+# The issuer's discovery document (https://idp.example/.well-known/openid-configuration, or the issuer's URL).
+OIDC_OP_DISCOVERY = env_str("OIDC_OP_DISCOVERY", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER", "")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile groups")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
+# Which claim lists the person's groups, and which group gives which role (the first role in CISO, engineer,
+# auditor order wins when a person is in several mapped groups).
+OIDC_ROLE_CLAIM = env_str("OIDC_ROLE_CLAIM", "groups")
+OIDC_ROLE_MAP = env_map(
+    "OIDC_ROLE_MAP",
+    values=("ciso", "engineer", "auditor"),
+    default="ct-ciso=ciso,ct-engineers=engineer,ct-auditors=auditor",
+)
+OIDC_CREATE_USER = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
+LOGIN_REDIRECT_URL_FAILURE = "/login/"
+if OIDC_RP_CLIENT_ID and not (OIDC_OP_DISCOVERY or OIDC_OP_AUTHORIZATION_ENDPOINT):
+    raise ImproperlyConfigured("OIDC_RP_CLIENT_ID is set: set OIDC_OP_DISCOVERY (or the OIDC_OP_*_ENDPOINT values).")
+AUTHENTICATION_BACKENDS += ["accounts.sso.SingleSignOnBackend"]

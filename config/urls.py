@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("compliance.urls")),
     path("", include("evidence.urls")),
     path("", include("scanners.urls")),
+    path("", include("accounts.people_urls")),
 ]
 
 handler403 = "config.views.permission_denied"

@@ -22,6 +22,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts import roles
+from accounts import services as people_services
 from accounts.models import Role
 from compliance import services
 from compliance.models import (
@@ -438,3 +439,93 @@ def test_the_same_bad_check_setting_is_refused_the_same_way_on_every_path(change
 
 def test_every_check_setting_path_is_exercised_by_some_change():
     assert {case.id.split(" | ")[1] for case in SETTING_CASES} == {name for name, _, _ in SETTING_PATHS}
+
+
+# --- People: ControlTrace keeps an active CISO, whichever path would take the last one away ------------------
+
+LAST_CISO = "ControlTrace must keep at least one active CISO: make someone else CISO first."
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]] if response.context else []
+
+
+def ciso_page_role(client, ciso) -> list[str]:
+    client.force_login(ciso)
+    return _messages(client.post(f"/people/{ciso.pk}/access/", {"role": "engineer"}, follow=True))
+
+
+def ciso_page_deactivate(client, ciso) -> list[str]:
+    client.force_login(ciso)
+    return _messages(client.post(f"/people/{ciso.pk}/deactivate/", follow=True))
+
+
+def ciso_admin_change(client, ciso) -> list[str]:
+    url = f"/admin/accounts/membership/{ciso.membership.pk}/change/"
+    return _admin_post(client, ciso, url, {"user": ciso.pk, "role": "auditor"}, [])["role"]
+
+
+def ciso_admin_delete(client, ciso) -> list[str]:
+    client.force_login(ciso)
+    url = f"/admin/accounts/membership/{ciso.membership.pk}/delete/"
+    return _messages(client.post(url, {"post": "yes"}, follow=True))
+
+
+def ciso_admin_delete_action(client, ciso) -> list[str]:
+    client.force_login(ciso)
+    data = {"action": "delete_selected", "_selected_action": [ciso.membership.pk], "post": "yes"}
+    return _messages(client.post("/admin/accounts/membership/", data, follow=True))
+
+
+def ciso_user_admin_deactivate(client, ciso) -> list[str]:
+    operator = type(ciso).objects.create_superuser("operator", password="pw-operator")
+    client.force_login(operator)
+    data = {"action": "deactivate", "_selected_action": [ciso.pk]}
+    return _messages(client.post("/admin/auth/user/", data, follow=True))
+
+
+def ciso_service(call) -> Callable:
+    def send(client, ciso) -> list[str]:
+        return _refused(lambda: call(ciso))["role"]
+
+    return send
+
+
+CISO_PATHS = [
+    ("People page: role", ciso_page_role),
+    ("People page: deactivate", ciso_page_deactivate),
+    ("admin change form", ciso_admin_change),
+    ("admin delete", ciso_admin_delete),
+    ("admin delete action", ciso_admin_delete_action),
+    ("user admin deactivate action", ciso_user_admin_deactivate),
+    (
+        "service membership_change_role",
+        ciso_service(
+            lambda ciso: people_services.membership_change_role(
+                membership=ciso.membership, role="engineer", expires_at=None, actor=ciso
+            )
+        ),
+    ),
+    (
+        "service membership_remove",
+        ciso_service(lambda ciso: people_services.membership_remove(membership=ciso.membership, actor=ciso)),
+    ),
+    (
+        "service membership_deactivate",
+        ciso_service(lambda ciso: people_services.membership_deactivate(user=ciso, actor=ciso)),
+    ),
+    (
+        "single sign-on: groups no longer give CISO",
+        ciso_service(lambda ciso: people_services.membership_sync_from_sso(user=ciso, role="auditor")),
+    ),
+]
+
+
+@pytest.mark.parametrize("send", [pytest.param(send, id=name) for name, send in CISO_PATHS])
+def test_the_last_active_ciso_keeps_the_role_on_every_path(send, client, ciso, engineer):
+    events = AuditEvent.objects.count()
+    told = send(client, ciso)
+    assert any(LAST_CISO in message for message in told), told
+    ciso.refresh_from_db()
+    assert ciso.is_active and ciso.membership.role == Role.CISO
+    assert AuditEvent.objects.count() == events

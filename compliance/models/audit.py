@@ -24,6 +24,10 @@ class AuditVerb(models.TextChoices):
     ROLE_REMOVED = "role_removed", "Role removed"
     CHECK_SETTING_CHANGED = "check_setting_changed", "Check setting changed"
     CHECK_SETTING_RESET = "check_setting_reset", "Check setting reset to its default"
+    PERSON_INVITED = "person_invited", "Person invited"
+    INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+    INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+    ACCOUNT_DEACTIVATED = "account_deactivated", "Account deactivated"
 
 
 class AuditEventIsPermanent(Exception):
