@@ -101,7 +101,7 @@ def pages_of(world: dict, role: str) -> list[str]:
     if role == "engineer":
         pages.append("/controls/?owner=me")
     if role == "ciso":
-        pages.append(f"/scans/accounts/{world['run'].account_id}/settings/")
+        pages += [f"/scans/accounts/{world['run'].account_id}/settings/", "/people/"]
     return pages
 
 
