@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
 from compliance.models import (
     AutomatedStatus,
@@ -155,27 +155,21 @@ def _gone_stale(since: datetime, now: datetime) -> Listed:
     return Listed(len(controls), controls[:SHOWN])
 
 
-def _exemptions(since: datetime, now: datetime) -> dict[str, Listed]:
-    """Approved this week, ended this week (expired), and waiting for a decision; two queries."""
+def _exemptions(since: datetime, now: datetime) -> dict:
+    """How many were approved this week, ended this week (expired) and wait for a decision; the first waiting
+    ones with their controls (to open their page). Two or three queries."""
     approved = Q(approved_at__gte=since) & exemption_state_q(ExemptionState.ACTIVE, now)
     expired = Q(expires_at__gt=since) & exemption_state_q(ExemptionState.EXPIRED, now)
     waiting = exemption_state_q(ExemptionState.PROPOSED, now)
-    exemptions = (
-        Exemption.objects.filter(approved | expired | waiting)
-        .prefetch_related(Prefetch("controls", queryset=Control.objects.select_related("framework")))
-        .order_by("-requested_at", "pk")
+    counts = Exemption.objects.aggregate(
+        approved=Count("pk", filter=approved), expired=Count("pk", filter=expired), waiting=Count("pk", filter=waiting)
     )
-    grouped = {ExemptionState.ACTIVE: Listed(), ExemptionState.EXPIRED: Listed(), ExemptionState.PROPOSED: Listed()}
-    for exemption in exemptions:
-        listed = grouped[exemption.state_at(now)]
-        listed.count += 1
-        if len(listed.items) < SHOWN:
-            listed.items.append(exemption)
-    return {
-        "approved": grouped[ExemptionState.ACTIVE],
-        "expired": grouped[ExemptionState.EXPIRED],
-        "waiting": grouped[ExemptionState.PROPOSED],
-    }
+    first_waiting = (
+        Exemption.objects.filter(waiting)
+        .prefetch_related(Prefetch("controls", queryset=Control.objects.select_related("framework")))
+        .order_by("requested_at", "pk")[:SHOWN]
+    )
+    return {"exemptions": counts, "waiting_exemptions": list(first_waiting)}
 
 
 def since_last_week(now: datetime, today: date, standings, frameworks: list[Framework]) -> dict:

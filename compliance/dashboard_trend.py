@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from html import escape
 
-from django.utils.html import format_html_join
+from django.db.models import IntegerField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.utils.safestring import mark_safe
 
 from compliance.models import ControlStatus, DailySnapshot, Framework
 
@@ -64,11 +68,13 @@ class Series:
 
     @property
     def markers(self) -> str:
-        """A dot with a tooltip per day, built here: 270 dots through template tags cost ~10 ms."""
-        return format_html_join(
-            "",
-            '<circle cx="{}" cy="{}" r="2.2" fill="{}"><title>{}</title></circle>',
-            ((x, y, self.colour, tip) for x, y, tip in self.points),
+        """A dot with a tooltip per day, built here: 270 dots through template tags (or format_html) cost ~10 ms.
+        Coordinates and the colour are numbers and constants; the tooltip is escaped."""
+        return mark_safe(
+            "".join(
+                f'<circle cx="{x}" cy="{y}" r="2.2" fill="{self.colour}"><title>{escape(tip)}</title></circle>'
+                for x, y, tip in self.points
+            )
         )
 
 
@@ -76,7 +82,8 @@ def trend_snapshots(today: date) -> list[tuple[date, int, float | None]]:
     """(day, framework id, implemented share) over the trend's window, oldest first; reads two keys of each
     snapshot's counts, not the whole document."""
     recent = DailySnapshot.objects.filter(day__gt=today - timedelta(days=TREND_DAYS))
-    rows = recent.order_by("day").values_list("day", "framework_id", "counts__implemented", "counts__applicable_count")
+    as_int = {key: Cast(KT(f"counts__{key}"), IntegerField()) for key in ("implemented", "applicable_count")}
+    rows = recent.order_by("day").values_list("day", "framework_id", as_int["implemented"], as_int["applicable_count"])
     return [
         (day, framework_id, implemented_share({"implemented": implemented or 0, "applicable_count": applicable}))
         for day, framework_id, implemented, applicable in rows
