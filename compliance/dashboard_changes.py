@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
+from compliance.dashboard_trend import short_name
 from compliance.models import (
     AutomatedStatus,
     Control,
@@ -87,7 +88,7 @@ def _deltas(standings, frameworks: list[Framework], then: dict[int, DailySnapsho
         counts = snapshot.counts
         rows.append(
             (
-                standing.name,
+                short_name(framework),
                 [
                     Delta("implemented", counts.get(ControlStatus.IMPLEMENTED, 0), implemented, "up"),
                     Delta("failing checks", counts.get(AutomatedStatus.FAILING, 0), failing, "down"),
