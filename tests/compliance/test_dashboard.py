@@ -310,8 +310,8 @@ def test_the_dashboard_runs_the_same_number_of_queries_whatever_the_data(client,
     small = dashboard_queries(client)
     grow(ciso, engineer, 12)
     assert dashboard_queries(client) == small
-    # session, user, role; frameworks, 1 aggregate; expiring and open tickets: 2 counts, 2 lists + 2 prefetches;
-    # trend; since last week: snapshot, automated ids, status changes, stale, exemptions + their controls (and
-    # the controls newly failing or passing, when some are); the scanners' panel: failing results per check, and
-    # the controls each check decides (2, when some fail: tests/compliance/test_dashboard_panels.py counts them).
-    assert small == 19
+    # session, user, role; frameworks, 1 aggregate; expiring exemptions and open tickets: a list with its count
+    # + its controls, each; the trend; since last week: the snapshot, automated ids, status changes, stale
+    # evidence, exemptions counted + those waiting + their controls; the scanners' panel: where scans stand (the
+    # failing results per check, and the controls of the top checks, when some fail: test_dashboard_panels.py).
+    assert small == 17
