@@ -14,7 +14,7 @@ from tests.compliance.conftest import scanned
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LAPTOP, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
-TALLEST_AT_1440 = 2400  # the page of theme tables it replaces was 3,200 px
+TALLEST_AT_1440 = 2600  # 2,384 px measured; the page of theme tables it replaces was 3,200 px
 
 # The contrast of each heat-map number with its cell, computed by the browser from the styles it applied.
 CONTRASTS = """() => {
