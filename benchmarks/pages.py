@@ -16,7 +16,8 @@ Then it asks each page ~30 times with the Django test Client, logged in as the C
 p95 and the SQL query count per page, with the load average. Target: p95 under 100 ms.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ct_pagesbench .venv/bin/python benchmarks/pages.py
-    (--findings 2000000, --requests N, --keepdb to reuse the built database on the next run)
+    (--findings 2000000, --requests N, --keepdb to reuse the built database on the next run, --only / to
+    measure one page)
 """
 
 from __future__ import annotations
@@ -319,6 +320,7 @@ def main() -> int:
     parser.add_argument("--findings", type=int, default=200_000, help="Finding rows to build (every run kept)")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--keepdb", action="store_true", help="keep (and reuse) the built test database")
+    parser.add_argument("--only", action="append", metavar="URL", help="measure only this page (repeatable)")
     args = parser.parse_args()
     # No setup_test_environment(): it instruments template rendering for tests and would inflate the times.
     if connection.vendor != "postgresql":
@@ -338,7 +340,7 @@ def main() -> int:
             print(f"built the data in {time.perf_counter() - started:.0f} s")
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        return report(args.requests)
+        return report(args.requests, args.only)
     finally:
         if not args.keepdb:
             connection.creation.destroy_test_db(real_name, verbosity=0)
@@ -355,7 +357,7 @@ def deep(url: str) -> str:
     return f"{url}?cursor={cursor_after(before, RESULTS_ORDER)}"
 
 
-def report(requests: int) -> int:
+def report(requests: int, only: list[str] | None = None) -> int:
     counts = {
         "findings": Finding.objects.count(),
         "latest results": CheckStatus.objects.count(),
@@ -386,6 +388,7 @@ def report(requests: int) -> int:
         "/audit/",
         "/audit/soa/",
     ]
+    pages = [url for url in pages if url in only] if only else pages
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     print(f"{'page':<44}{'p50 ms':>8}{'p95 ms':>8}{'cpu p50':>9}{'queries':>9}{'load':>6}")
     slow = []

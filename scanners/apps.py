@@ -7,14 +7,16 @@ class ScannersConfig(AppConfig):
     verbose_name = "Cloud scanners"
 
     def ready(self) -> None:
-        from compliance import detail
+        from compliance import dashboard, detail
         from compliance.models import ControlMapping
         from scanners.automation import mapping_changed
         from scanners.control_page import automated_sources_section
+        from scanners.dashboard_panel import failing_checks_panel
         from scanners.engine import registries_load
 
         registries_load()
         detail.section_add("automated_sources", automated_sources_section)
+        dashboard.panel_add("failing_checks", failing_checks_panel)
 
         # A corrected relation (intersect -> equal, or back) changes which checks decide a control at once,
         # not at the next scan: the status must never keep saying what the catalog no longer supports.

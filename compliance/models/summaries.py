@@ -51,6 +51,9 @@ class DailySnapshot(models.Model):
     day = models.DateField()
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="snapshots")
     counts = models.JSONField(default=dict)
+    # Which controls stood where that day ({"failing": [ids], ...}), so the dashboard can say which ones
+    # changed since; apart from `counts` so that the 90-day trend does not read 270 lists of ids.
+    control_ids = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["day"]

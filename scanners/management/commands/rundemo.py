@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import demo_users_reset
 from scanners.demo_cloud import demo_account_scan, demo_cloud_start
+from scanners.demo_history import demo_history_seed
 from scanners.management.commands.scan import summary
 
 
@@ -23,6 +24,8 @@ class Command(BaseCommand):
         try:
             self._scan_demo_account()
             passwords = demo_users_reset()
+            seeded = demo_history_seed()
+            self.stdout.write(f"Demo history: {seeded['snapshots']} daily snapshots, {seeded['documents']} documents.")
             self.stdout.write(self.style.SUCCESS("Demo users (passwords change on every start):"))
             for username, password in passwords.items():
                 self.stdout.write(f"  {username:<9} {password}")
