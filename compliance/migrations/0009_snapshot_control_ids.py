@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compliance', '0007_check_setting_events'),
+        ('compliance', '0008_people_events'),
     ]
 
     operations = [
