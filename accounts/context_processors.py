@@ -7,4 +7,5 @@ def role(request):
         "role": roles.role_of(user),
         "can_contribute": roles.can_contribute(user),
         "can_manage": roles.can_manage(user),
+        "can_request_evidence": roles.can_request_evidence(user),
     }

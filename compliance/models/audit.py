@@ -24,6 +24,10 @@ class AuditVerb(models.TextChoices):
     ROLE_REMOVED = "role_removed", "Role removed"
     CHECK_SETTING_CHANGED = "check_setting_changed", "Check setting changed"
     CHECK_SETTING_RESET = "check_setting_reset", "Check setting reset to its default"
+    COMMENT_ADDED = "comment_added", "Comment added"
+    EVIDENCE_REQUESTED = "evidence_requested", "Evidence requested"
+    EVIDENCE_REQUEST_ANSWERED = "evidence_request_answered", "Evidence request answered"
+    EVIDENCE_REQUEST_WITHDRAWN = "evidence_request_withdrawn", "Evidence request withdrawn"
 
 
 class AuditEventIsPermanent(Exception):

@@ -3,6 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import demo_users_reset
+from evidence.demo import demo_requests_seed
 from scanners.demo_cloud import demo_account_scan, demo_cloud_start
 from scanners.management.commands.scan import summary
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         try:
             self._scan_demo_account()
             passwords = demo_users_reset()
+            demo_requests_seed()  # an open evidence request and a question thread for the inbox
             self.stdout.write(self.style.SUCCESS("Demo users (passwords change on every start):"))
             for username, password in passwords.items():
                 self.stdout.write(f"  {username:<9} {password}")
