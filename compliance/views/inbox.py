@@ -31,7 +31,9 @@ def landing(request: HttpRequest) -> HttpResponse:
 @require_safe
 @viewer_required
 def inbox_page(request: HttpRequest) -> TemplateResponse:
-    return TemplateResponse(request, TEMPLATE, {"sections": inbox.inbox_sections(request.user)})
+    sections = inbox.inbox_sections(request.user)
+    # The navigation's count from the same query as the sections' (the context processor's would be a second).
+    return TemplateResponse(request, TEMPLATE, {"sections": sections, "inbox_count": sum(s.count for s in sections)})
 
 
 @require_POST
