@@ -311,6 +311,7 @@ class CommentForm(DistinctIds, forms.Form):
     id_prefix = "comment"
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,  # an empty comment is refused by the service, in the same words on every path
         label="Comment",
         help_text="Mention someone with @username to tell them.",
     )

@@ -313,5 +313,7 @@ class ControlCommentInputSerializer(serializers.Serializer):
     """A question on a control, or a reply to a thread (`parent`); `@username` mentions tell that person."""
 
     control = ControlRefField()
-    body = serializers.CharField(max_length=5000)
+    # Not trimmed nor capped here: control_comment_add refuses an empty or too long comment in the same words
+    # on every path.
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
     parent = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)

@@ -51,10 +51,9 @@ def control_evidence_request_open(request: HttpRequest, framework: str, ref: str
         else:
             message = f"Asked {opened.addressed_to} for evidence by {opened.due:%Y-%m-%d}."
             return changed(request, control, PARTIAL, _section(control), message, "controlChanged")
-    context = _section(control, request_form=form)
     if wants_fragment(request):
-        return TemplateResponse(request, PARTIAL, context)
-    return full_page(request, control, **context)
+        return TemplateResponse(request, PARTIAL, _section(control, request_form=form))
+    return full_page(request, control, request_form=form)
 
 
 def _answerable(request: HttpRequest, pk: int) -> EvidenceRequest:

@@ -39,4 +39,4 @@ def control_comment_add(request: HttpRequest, framework: str, ref: str) -> HttpR
     context = detail.comments_section(control, request.user, form, thread=form.data.get("parent") or None)
     if wants_fragment(request):
         return TemplateResponse(request, PARTIAL, context)
-    return full_page(request, control, **context)
+    return full_page(request, control, **{k: v for k, v in context.items() if k != "control"})
