@@ -231,3 +231,16 @@ def test_the_api_asks_answers_and_lists_requests_and_comments(auditor, engineer,
     listed = as_engineer.get("/api/comments/?control=iso27001-2022:A.8.20").json()["results"]
     assert [c["body"] for c in listed] == ["Thanks @engineer"]
     assert as_engineer.post("/api/evidence-requests/", {"control": "iso27001-2022:A.8.20"}).status_code == 403
+
+
+def test_the_demo_seeds_one_open_request_to_the_engineer_and_one_question_thread_once(catalogs):
+    from accounts.demo import demo_users_reset
+    from evidence.demo import demo_requests_seed
+
+    demo_users_reset()
+    assert demo_requests_seed() == {"requests": 1, "comments": 2}
+    asked = EvidenceRequest.objects.get()
+    assert (asked.addressed_to.username, asked.asked_by.username, asked.state) == ("engineer", "auditor", "open")
+    thread = ControlComment.objects.get(parent=None)
+    assert thread.mentioned_usernames() == ["engineer"] and thread.replies.count() == 1
+    assert demo_requests_seed() == {"requests": 0, "comments": 0}
