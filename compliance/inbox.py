@@ -68,7 +68,9 @@ def sources_for(user) -> list[InboxSource]:
 
 
 def _count(queryset: QuerySet) -> Coalesce:
-    counted = queryset.order_by().prefetch_related(None).values(n=Func(F("pk"), function="COUNT", distinct=True))
+    """COUNT(*) of a source's rows as a subquery. A source filters through no many-valued relation (prefetches
+    are dropped here), so each row is counted once."""
+    counted = queryset.order_by().prefetch_related(None).values(n=Func(F("pk"), function="COUNT"))
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
