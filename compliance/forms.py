@@ -326,7 +326,7 @@ class ExemptionDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         label="Reason",
-        help_text="Needed to refuse; it is kept with the decision in the audit trail.",
+        help_text="Needed to refuse; the proposer is told, and the audit trail keeps it.",
     )
 
     def clean(self):

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
@@ -35,6 +36,8 @@ from django.utils import timezone
 from accounts.models import Role, current_membership
 from compliance import state as derived
 from compliance.models import (
+    AuditEvent,
+    AuditVerb,
     AutomatedStatus,
     Control,
     ControlComment,
@@ -57,6 +60,7 @@ HEADINGS = {
     NoticeKind.REQUEST_ANSWERED: "Your evidence requests were answered",
     NoticeKind.MENTIONED: "You were mentioned",
     NoticeKind.COMMENTED: "New comments on your controls and questions",
+    NoticeKind.EXEMPTION_DECIDED: "Your exemption proposals were decided",
 }
 RECENT_DAYS = 7  # comments (and answers) older than this are no longer news to a later run
 
@@ -140,8 +144,42 @@ def pending_events(now: datetime) -> list[Event]:
         for who in sorted(owners, key=lambda u: u.pk) or cisos:
             events.append(Event(NoticeKind.EXEMPTION_EXPIRING, who, line, exemption=exemption))
     events += comment_events(now)
+    events += decision_events(now)
     for source in DIGEST_SOURCES.values():
         events += source(now)
+    return events
+
+
+DECISIONS = {AuditVerb.EXEMPTION_APPROVED: "approved", AuditVerb.EXEMPTION_REVOKED: "refused"}
+
+
+def decision_events(now: datetime) -> list[Event]:
+    """Whoever proposed an exemption hears the CISO's decision on it, with the reason of a refusal."""
+    decided = AuditEvent.objects.filter(
+        verb__in=DECISIONS,
+        at__gte=now - timedelta(days=RECENT_DAYS),
+        subject_type=ContentType.objects.get_for_model(Exemption),
+    ).select_related("actor")
+    decided = [
+        event
+        for event in decided
+        if event.verb != AuditVerb.EXEMPTION_REVOKED or event.details.get("was") == "proposed"
+    ]
+    exemptions = Exemption.objects.select_related("requested_by__membership").prefetch_related(
+        Prefetch("controls", queryset=Control.objects.select_related("framework"))
+    )
+    by_pk = exemptions.in_bulk([int(event.subject_id) for event in decided])
+    events = []
+    for event in decided:
+        exemption = by_pk.get(int(event.subject_id))
+        proposer = exemption.requested_by if exemption else None
+        if proposer is None or proposer.pk == event.actor_id or not _has_access(proposer, now):
+            continue
+        refs = ", ".join(f"{c.framework.slug} {c.ref}" for c in exemption.controls.all())
+        reason = f": {event.details['reason']}" if event.details.get("reason") else ""
+        line = f"“{exemption.title}” on {refs} was {DECISIONS[event.verb]} by {event.actor}{reason}"
+        topic = f"exemption-decision:{exemption.pk}"
+        events.append(Event(NoticeKind.EXEMPTION_DECIDED, proposer, line, exemption=exemption, topic=topic))
     return events
 
 

@@ -317,6 +317,7 @@ def exemption_approve(*, exemption: Exemption, actor) -> Exemption:
     audit_event_record(
         verb=AuditVerb.EXEMPTION_APPROVED, actor=actor, subject=exemption, expires_at=exemption.expires_at
     )
+    notify_on_commit()  # the proposer hears the decision
     replaced = exemption.replaces
     if replaced is not None and _locked(replaced).state_at(now) in (ExemptionState.ACTIVE, ExemptionState.EXPIRED):
         _decide(replaced, actor, replaced_at=now)
@@ -336,6 +337,7 @@ def exemption_revoke(*, exemption: Exemption, actor, reason: str = "") -> Exempt
     _decide(exemption, actor, revoked_by=actor, revoked_at=timezone.now())
     details = {"was": state.value} | ({"reason": reason.strip()} if reason.strip() else {})
     audit_event_record(verb=AuditVerb.EXEMPTION_REVOKED, actor=actor, subject=exemption, **details)
+    notify_on_commit()  # the proposer hears a refusal, with its reason
     return exemption
 
 

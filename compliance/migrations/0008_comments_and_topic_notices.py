@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='ownernotice',
             name='kind',
-            field=models.CharField(choices=[('control_failing', 'Automated checks are failing'), ('evidence_stale', 'Evidence is stale'), ('exemption_expiring', 'Exemption expires soon'), ('evidence_requested', 'Evidence requested of you'), ('request_overdue', 'Evidence request overdue'), ('request_answered', 'Evidence request answered'), ('commented', 'New comment'), ('mentioned', 'Mentioned in a comment')], max_length=20),
+            field=models.CharField(choices=[('control_failing', 'Automated checks are failing'), ('evidence_stale', 'Evidence is stale'), ('exemption_expiring', 'Exemption expires soon'), ('evidence_requested', 'Evidence requested of you'), ('request_overdue', 'Evidence request overdue'), ('request_answered', 'Evidence request answered'), ('commented', 'New comment'), ('mentioned', 'Mentioned in a comment'), ('exemption_decided', 'Your exemption proposal was decided')], max_length=20),
         ),
         migrations.AddConstraint(
             model_name='ownernotice',

@@ -92,6 +92,7 @@ class NoticeKind(models.TextChoices):
     REQUEST_ANSWERED = "request_answered", "Evidence request answered"
     COMMENTED = "commented", "New comment"
     MENTIONED = "mentioned", "Mentioned in a comment"
+    EXEMPTION_DECIDED = "exemption_decided", "Your exemption proposal was decided"
 
 
 class OwnerNotice(models.Model):

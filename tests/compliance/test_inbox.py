@@ -196,3 +196,21 @@ def test_the_inbox_costs_the_same_queries_however_much_waits(client, request, ci
     few = _inbox_queries(client)
     _work_for_everyone(ciso, engineer, auditor, [f"A.8.{n}" for n in range(2, 14)])
     assert _inbox_queries(client) == few
+
+
+def test_the_proposer_is_told_the_decision_and_the_reason_of_a_refusal(
+    client, ciso, engineer, control, eager_tasks, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    engineer.email = "eli@example.com"
+    engineer.save()
+    exemption = propose(engineer, [control])
+    client.force_login(ciso)
+    reason = "Segment the appliance instead; the VLAN is ready."
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/inbox/exemptions/{exemption.pk}/decide/", {"decision": "refuse", "reason": reason}, **HTMX)
+
+    (told,) = [message for message in mail.outbox if message.to == ["eli@example.com"]]
+    assert "Your exemption proposals were decided" in told.body
+    assert f"“Legacy VPN” on iso27001-2022 A.8.20 was refused by ciso: {reason}" in told.body
