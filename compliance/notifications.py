@@ -43,6 +43,7 @@ from compliance.models import (
     ControlComment,
     ControlState,
     Exemption,
+    ExemptionState,
     NoticeKind,
     OwnerNotice,
 )
@@ -60,7 +61,7 @@ HEADINGS = {
     NoticeKind.REQUEST_ANSWERED: "Your evidence requests were answered",
     NoticeKind.MENTIONED: "You were mentioned",
     NoticeKind.COMMENTED: "New comments on your controls and questions",
-    NoticeKind.EXEMPTION_DECIDED: "Your exemption proposals were decided",
+    NoticeKind.EXEMPTION_DECIDED: "Your exemption proposals were refused",
 }
 RECENT_DAYS = 7  # comments (and answers) older than this are no longer news to a later run
 
@@ -144,40 +145,34 @@ def pending_events(now: datetime) -> list[Event]:
         for who in sorted(owners, key=lambda u: u.pk) or cisos:
             events.append(Event(NoticeKind.EXEMPTION_EXPIRING, who, line, exemption=exemption))
     events += comment_events(now)
-    events += decision_events(now)
+    events += refusal_events(now)
     for source in DIGEST_SOURCES.values():
         events += source(now)
     return events
 
 
-DECISIONS = {AuditVerb.EXEMPTION_APPROVED: "approved", AuditVerb.EXEMPTION_REVOKED: "refused"}
-
-
-def decision_events(now: datetime) -> list[Event]:
-    """Whoever proposed an exemption hears the CISO's decision on it, with the reason of a refusal."""
-    decided = AuditEvent.objects.filter(
-        verb__in=DECISIONS,
+def refusal_events(now: datetime) -> list[Event]:
+    """Whoever proposed an exemption hears that the CISO refused it, and why (an approval shows in the register)."""
+    refused = AuditEvent.objects.filter(
+        verb=AuditVerb.EXEMPTION_REVOKED,
+        details__was=ExemptionState.PROPOSED.value,
         at__gte=now - timedelta(days=RECENT_DAYS),
         subject_type=ContentType.objects.get_for_model(Exemption),
-    ).select_related("actor")
-    decided = [
-        event
-        for event in decided
-        if event.verb != AuditVerb.EXEMPTION_REVOKED or event.details.get("was") == "proposed"
-    ]
+    )
+    refused = list(refused.select_related("actor"))
     exemptions = Exemption.objects.select_related("requested_by__membership").prefetch_related(
         Prefetch("controls", queryset=Control.objects.select_related("framework"))
     )
-    by_pk = exemptions.in_bulk([int(event.subject_id) for event in decided])
+    by_pk = exemptions.in_bulk([int(event.subject_id) for event in refused])
     events = []
-    for event in decided:
+    for event in refused:
         exemption = by_pk.get(int(event.subject_id))
         proposer = exemption.requested_by if exemption else None
         if proposer is None or proposer.pk == event.actor_id or not _has_access(proposer, now):
             continue
         refs = ", ".join(f"{c.framework.slug} {c.ref}" for c in exemption.controls.all())
         reason = f": {event.details['reason']}" if event.details.get("reason") else ""
-        line = f"“{exemption.title}” on {refs} was {DECISIONS[event.verb]} by {event.actor}{reason}"
+        line = f"“{exemption.title}” on {refs} was refused by {event.actor}{reason}"
         topic = f"exemption-decision:{exemption.pk}"
         events.append(Event(NoticeKind.EXEMPTION_DECIDED, proposer, line, exemption=exemption, topic=topic))
     return events

@@ -317,7 +317,6 @@ def exemption_approve(*, exemption: Exemption, actor) -> Exemption:
     audit_event_record(
         verb=AuditVerb.EXEMPTION_APPROVED, actor=actor, subject=exemption, expires_at=exemption.expires_at
     )
-    notify_on_commit()  # the proposer hears the decision
     replaced = exemption.replaces
     if replaced is not None and _locked(replaced).state_at(now) in (ExemptionState.ACTIVE, ExemptionState.EXPIRED):
         _decide(replaced, actor, replaced_at=now)

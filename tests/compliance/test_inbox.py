@@ -212,5 +212,5 @@ def test_the_proposer_is_told_the_decision_and_the_reason_of_a_refusal(
         client.post(f"/inbox/exemptions/{exemption.pk}/decide/", {"decision": "refuse", "reason": reason}, **HTMX)
 
     (told,) = [message for message in mail.outbox if message.to == ["eli@example.com"]]
-    assert "Your exemption proposals were decided" in told.body
+    assert "Your exemption proposals were refused" in told.body
     assert f"“Legacy VPN” on iso27001-2022 A.8.20 was refused by ciso: {reason}" in told.body
