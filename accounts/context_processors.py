@@ -9,4 +9,5 @@ def role(request):
         "can_contribute": roles.can_contribute(user),
         "can_manage": roles.can_manage(user),
         "sso_enabled": sso_enabled(),
+        "can_request_evidence": roles.can_request_evidence(user),
     }

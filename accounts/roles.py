@@ -9,6 +9,9 @@
 | propose exemption    | yes  | yes                   | no      |
 | approve/revoke       | yes (not their own proposal, unless EXEMPTION_SELF_APPROVAL) | no | no |
 | manage (bulk, import, accounts, scans) | yes | no    | no      |
+| ask an owner for evidence | yes | no               | yes (the one write auditors get) |
+| comment on a control | yes  | yes                   | yes (questions; the other write auditors get) |
+| answer a request     | the person it is addressed to, while they may add evidence | | no |
 """
 
 from __future__ import annotations
@@ -95,3 +98,24 @@ def can_approve_exemption(user: User | None, exemption) -> bool:
     if not can_manage(user):
         return False
     return settings.EXEMPTION_SELF_APPROVAL or exemption.requested_by_id != user.pk
+
+
+def can_request_evidence(user: User | None) -> bool:
+    """Ask a control's owner for evidence: the CISO and auditors. Opening a request (and commenting) is the one
+    kind of write an auditor gets; it changes nothing in the register or the evidence."""
+    return role_of(user) in (Role.CISO, Role.AUDITOR)
+
+
+def can_comment(user: User | None) -> bool:
+    """Ask or answer a question on a control: everyone with access, auditors included."""
+    return can_view(user)
+
+
+def can_answer_request(user: User | None, request) -> bool:
+    """Only the person a request is addressed to answers it, and only while they may add evidence."""
+    return can_contribute(user) and request.addressed_to_id == user.pk
+
+
+def can_withdraw_request(user: User | None, request) -> bool:
+    """The person who asked withdraws their request; the CISO withdraws any."""
+    return can_manage(user) or (can_request_evidence(user) and request.asked_by_id == user.pk)

@@ -28,6 +28,7 @@ from compliance import services, state
 from compliance.models import (
     AutomatedStatus,
     Control,
+    ControlComment,
     ControlMapping,
     Document,
     DocumentLink,
@@ -39,6 +40,8 @@ from compliance.models import (
     exemption_state_q,
 )
 from compliance.serializers import (
+    ControlCommentInputSerializer,
+    ControlCommentSerializer,
     ControlSerializer,
     ControlUpdateSerializer,
     DocumentInputSerializer,
@@ -414,6 +417,44 @@ class ExemptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         return self.get_serializer(self.get_queryset().get(pk=exemption.pk)).data
 
 
+class CommentFilter(django_filters.FilterSet):
+    control = ControlTagFilter(path="control")
+
+    class Meta:
+        model = ControlComment
+        fields = ["control", "parent"]
+
+
+@extend_schema_view(
+    create=extend_schema(request=ControlCommentInputSerializer, responses={201: ControlCommentSerializer})
+)
+class ControlCommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Questions and answers on controls, oldest first. Everyone with access comments, auditors included;
+    nothing is edited or deleted."""
+
+    queryset = ControlComment.objects.select_related("control__framework", "author").order_by("created_at", "pk")
+    serializer_class = ControlCommentSerializer
+    filterset_class = CommentFilter
+    ordering_fields = ["created_at", "id"]
+    http_method_names = [*READ, "post"]
+    write_check = staticmethod(roles.can_comment)
+
+    def create(self, request):
+        written = ControlCommentInputSerializer(data=request.data)
+        written.is_valid(raise_exception=True)
+        data = written.validated_data
+        parent = ControlComment.objects.filter(pk=data["parent"]).first() if data.get("parent") else None
+        if data.get("parent") and parent is None:
+            raise serializers.ValidationError({"parent": "No such comment."})
+        with refused_as_bad_request():
+            comment = services.control_comment_add(
+                control=data["control"], actor=request.user, body=data["body"], parent=parent
+            )
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=comment.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
 def register(router) -> None:
     router.register("frameworks", FrameworkViewSet, basename="framework")
     router.register("controls", ControlViewSet, basename="control")
@@ -423,3 +464,4 @@ def register(router) -> None:
     router.register("document-links", DocumentLinkViewSet, basename="document-link")
     router.register("ticket-links", TicketLinkViewSet, basename="ticket-link")
     router.register("exemptions", ExemptionViewSet, basename="exemption")
+    router.register("comments", ControlCommentViewSet, basename="comment")

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from accounts import roles
 from compliance import forms, history
-from compliance.models import Control, ControlMapping, DocumentLink, MappingRelation, TicketLink
+from compliance.models import Control, ControlComment, ControlMapping, DocumentLink, MappingRelation, TicketLink
 from compliance.state import VERDICT_RELATIONS, DerivedState, control_states
 
 EVIDENCE_SHOWN = 50
+THREADS_SHOWN = 50
 # Sections that apps above compliance add to the control page (compliance never imports them): each
 # builder takes the control and returns its section's context. `scanners` adds which sources evidence it.
 ADDED_SECTIONS: dict[str, Callable[[Control], dict]] = {}
@@ -153,6 +154,25 @@ def history_section(control: Control) -> dict:
     return {"control": control, "timeline": history.control_timeline(control), "history_shown": history.SHOWN}
 
 
+def comments_section(control: Control, user, form: forms.CommentForm | None = None, thread: int | None = None) -> dict:
+    """The questions on a control, newest thread first, each with its replies in order: two queries."""
+    replies = ControlComment.objects.select_related("author").order_by("created_at", "pk")
+    threads = (
+        ControlComment.objects.threads()
+        .filter(control=control)
+        .select_related("author")
+        .prefetch_related(Prefetch("replies", queryset=replies))
+        .order_by("-created_at", "-pk")
+    )
+    can_comment = roles.can_comment(user)
+    return {
+        "control": control,
+        "threads": list(threads[:THREADS_SHOWN]),
+        "comment_form": (form or forms.CommentForm()) if can_comment else None,
+        "comment_error_thread": thread,
+    }
+
+
 def page_context(control: Control, user) -> dict:
     return {
         **state_section(control, user),
@@ -163,5 +183,6 @@ def page_context(control: Control, user) -> dict:
         **exemptions_section(control, user),
         **mapped_section(control),
         **history_section(control),
+        **comments_section(control, user),
         **{key: value for build in ADDED_SECTIONS.values() for key, value in build(control).items()},
     }

@@ -299,3 +299,35 @@ class BulkChangeForm(forms.Form):
         if status := self.cleaned_data.get("set_status"):
             changes["status"] = status
         return changes
+
+
+class CommentForm(DistinctIds, forms.Form):
+    """A question or a reply on a control's page; the rules (not empty, not too long, same control) are
+    `control_comment_add`'s, which the view asks."""
+
+    id_prefix = "comment"
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,  # an empty comment is refused by the service, in the same words on every path
+        label="Comment",
+        help_text="Mention someone with @username to tell them.",
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ExemptionDecisionForm(forms.Form):
+    """Approve or refuse a proposal: a refusal says why (the proposer reads it in the audit trail)."""
+
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("refuse", "Refuse")])
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Reason",
+        help_text="Needed to refuse; the proposer is told, and the audit trail keeps it.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "refuse" and not data.get("reason", "").strip():
+            self.add_error("reason", "Say why you refuse it.")
+        return data

@@ -6,6 +6,9 @@ The control's owner is told; a control without an owner who still has access is 
 
 Each event told is recorded (OwnerNotice) before it is sent, so a run that overlaps another, or a retried run,
 cannot tell it again. A control's notice is closed when its condition ends, so failing again later is news.
+Requests for evidence and comments are one-off events (`topic` names the request or comment): told once each,
+as soon as the change commits (`notify_on_commit` runs this same digest in a worker) and again by no later run.
+Apps above compliance add their events with `digest_source_add` (evidence adds its requests).
 Email goes through Django's email backend; when SLACK_WEBHOOK_URL is set the same digest is posted there too.
 A delivery that fails is logged and recorded as not delivered, never raised: one person's bad address must not
 keep the rest from hearing.
@@ -18,11 +21,13 @@ import logging
 import urllib.error
 import urllib.request
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
@@ -30,7 +35,18 @@ from django.utils import timezone
 
 from accounts.models import Role, current_membership
 from compliance import state as derived
-from compliance.models import AutomatedStatus, Control, ControlState, Exemption, NoticeKind, OwnerNotice
+from compliance.models import (
+    AuditEvent,
+    AuditVerb,
+    AutomatedStatus,
+    Control,
+    ControlComment,
+    ControlState,
+    Exemption,
+    ExemptionState,
+    NoticeKind,
+    OwnerNotice,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +56,14 @@ HEADINGS = {
     NoticeKind.CONTROL_FAILING: "Automated checks started failing",
     NoticeKind.EVIDENCE_STALE: "Evidence has gone stale",
     NoticeKind.EXEMPTION_EXPIRING: f"Exemptions expiring within {EXPIRY_WARNING_DAYS} days",
+    NoticeKind.EVIDENCE_REQUESTED: "Evidence requested of you",
+    NoticeKind.REQUEST_OVERDUE: "Evidence requests past their due date",
+    NoticeKind.REQUEST_ANSWERED: "Your evidence requests were answered",
+    NoticeKind.MENTIONED: "You were mentioned",
+    NoticeKind.COMMENTED: "New comments on your controls and questions",
+    NoticeKind.EXEMPTION_DECIDED: "Your exemption proposals were refused",
 }
+RECENT_DAYS = 7  # comments (and answers) older than this are no longer news to a later run
 
 
 @dataclass(frozen=True)
@@ -50,10 +73,20 @@ class Event:
     summary: str
     control: Control | None = None
     exemption: Exemption | None = None
+    topic: str = ""  # a one-off event's subject (`comment:5`): told once, never closed
 
     @property
     def key(self) -> tuple:
-        return (self.kind, getattr(self.control, "pk", None), getattr(self.exemption, "pk", None), self.recipient.pk)
+        control, exemption = getattr(self.control, "pk", None), getattr(self.exemption, "pk", None)
+        return (self.kind, self.topic, control, exemption, self.recipient.pk)
+
+
+# Events that apps above compliance add to every run: each takes the time and returns its events.
+DIGEST_SOURCES: dict[str, Callable[[datetime], list[Event]]] = {}
+
+
+def digest_source_add(name: str, events: Callable[[datetime], list[Event]]) -> None:
+    DIGEST_SOURCES[name] = events
 
 
 def _has_access(user, now: datetime) -> bool:
@@ -74,6 +107,14 @@ def _cisos(now: datetime) -> list:
 def _told(state: ControlState, cisos: list, now: datetime) -> list:
     owner = state.control.owner
     return [owner] if _has_access(owner, now) else cisos
+
+
+def has_access(user, now: datetime) -> bool:
+    return _has_access(user, now)
+
+
+def control_line(control: Control) -> str:
+    return _control_line(control)
 
 
 def _control_line(control: Control) -> str:
@@ -103,6 +144,62 @@ def pending_events(now: datetime) -> list[Event]:
         owners = {c.owner for c in exemption.controls.all() if _has_access(c.owner, now)}
         for who in sorted(owners, key=lambda u: u.pk) or cisos:
             events.append(Event(NoticeKind.EXEMPTION_EXPIRING, who, line, exemption=exemption))
+    events += comment_events(now)
+    events += refusal_events(now)
+    for source in DIGEST_SOURCES.values():
+        events += source(now)
+    return events
+
+
+def refusal_events(now: datetime) -> list[Event]:
+    """Whoever proposed an exemption hears that the CISO refused it, and why (an approval shows in the register)."""
+    refused = AuditEvent.objects.filter(
+        verb=AuditVerb.EXEMPTION_REVOKED,
+        details__was=ExemptionState.PROPOSED.value,
+        at__gte=now - timedelta(days=RECENT_DAYS),
+        subject_type=ContentType.objects.get_for_model(Exemption),
+    )
+    refused = list(refused.select_related("actor"))
+    exemptions = Exemption.objects.select_related("requested_by__membership").prefetch_related(
+        Prefetch("controls", queryset=Control.objects.select_related("framework"))
+    )
+    by_pk = exemptions.in_bulk([int(event.subject_id) for event in refused])
+    events = []
+    for event in refused:
+        exemption = by_pk.get(int(event.subject_id))
+        proposer = exemption.requested_by if exemption else None
+        if proposer is None or proposer.pk == event.actor_id or not _has_access(proposer, now):
+            continue
+        refs = ", ".join(f"{c.framework.slug} {c.ref}" for c in exemption.controls.all())
+        reason = f": {event.details['reason']}" if event.details.get("reason") else ""
+        line = f"“{exemption.title}” on {refs} was refused by {event.actor}{reason}"
+        topic = f"exemption-decision:{exemption.pk}"
+        events.append(Event(NoticeKind.EXEMPTION_DECIDED, proposer, line, exemption=exemption, topic=topic))
+    return events
+
+
+def comment_events(now: datetime) -> list[Event]:
+    """Recent comments: the people mentioned hear of it, then the control's owner and the thread's author."""
+    recent = ControlComment.objects.filter(created_at__gte=now - timedelta(days=RECENT_DAYS)).select_related(
+        "control__framework", "control__owner__membership", "author", "parent__author__membership"
+    )
+    recent = list(recent.order_by("created_at", "pk"))
+    names = {name for comment in recent for name in comment.mentioned_usernames()}
+    people = get_user_model().objects.select_related("membership").filter(username__in=names)
+    by_name = {person.get_username(): person for person in people}
+    events = []
+    for comment in recent:
+        line = f"{_control_line(comment.control)}: {comment.author} wrote “{comment.body[:140]}”"
+        topic = f"comment:{comment.pk}"
+        mentioned = [by_name[name] for name in comment.mentioned_usernames() if name in by_name]
+        mentioned = [who for who in mentioned if who.pk != comment.author_id and _has_access(who, now)]
+        events += [Event(NoticeKind.MENTIONED, who, line, comment.control, topic=topic) for who in mentioned]
+        starter = comment.parent.author if comment.parent_id else None
+        told = {who.pk for who in mentioned} | {comment.author_id}
+        for who in (comment.control.owner, starter):
+            if who is not None and who.pk not in told and _has_access(who, now):
+                told.add(who.pk)
+                events.append(Event(NoticeKind.COMMENTED, who, line, comment.control, topic=topic))
     return events
 
 
@@ -117,10 +214,11 @@ def _close_ended(now: datetime) -> None:
 
 def _claim(events: list[Event], now: datetime) -> list[OwnerNotice]:
     """Record the events not told yet; the unique constraints make a concurrent run skip what this one claims."""
+    topics = {event.topic for event in events if event.topic}
     told = set(
-        OwnerNotice.objects.filter(Q(closed_at__isnull=True) | Q(exemption__isnull=False)).values_list(
-            "kind", "control_id", "exemption_id", "recipient_id"
-        )
+        OwnerNotice.objects.filter(
+            Q(closed_at__isnull=True, topic="") | Q(exemption__isnull=False) | Q(topic__in=topics)
+        ).values_list("kind", "topic", "control_id", "exemption_id", "recipient_id")
     )
     claimed = []
     for event in events:
@@ -134,6 +232,7 @@ def _claim(events: list[Event], now: datetime) -> list[OwnerNotice]:
                         recipient=event.recipient,
                         control=event.control,
                         exemption=event.exemption,
+                        topic=event.topic,
                         summary=event.summary[:300],
                         noticed_at=now,
                     )
@@ -203,3 +302,11 @@ def owners_notify(*, now: datetime | None = None) -> dict:
     for notices in by_recipient.values():
         _deliver(notices[0].recipient, notices, now)
     return {"events": len(claimed), "digests": len(by_recipient)}
+
+
+def notify_on_commit() -> None:
+    """After this transaction commits, a worker runs the digest: the new request or comment is told at once."""
+    from compliance.notification_tasks import notify_owners  # the task module imports this one
+    from config.celery import enqueue_or_reason
+
+    transaction.on_commit(lambda: enqueue_or_reason(notify_owners))

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from compliance import state as derived
 from compliance.models import (
     Control,
+    ControlComment,
     ControlMapping,
     ControlState,
     ControlStatus,
@@ -298,3 +299,24 @@ class ExemptionProposalSerializer(serializers.Serializer):
         default=None,
         help_text="The id of the approved exemption this proposal changes; it ends when this one is approved.",
     )
+
+
+class ControlCommentSerializer(serializers.ModelSerializer):
+    control = ControlRefField(read_only=True)
+    author = UsernameField(read_only=True)
+    mentions = serializers.ListField(child=serializers.CharField(), source="mentioned_usernames", read_only=True)
+
+    class Meta:
+        model = ControlComment
+        fields = ["id", "control", "author", "body", "parent", "mentions", "created_at"]
+        read_only_fields = ["parent"]
+
+
+class ControlCommentInputSerializer(serializers.Serializer):
+    """A question on a control, or a reply to a thread (`parent`); `@username` mentions tell that person."""
+
+    control = ControlRefField()
+    # Not trimmed nor capped here: control_comment_add refuses an empty or too long comment in the same words
+    # on every path.
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    parent = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)

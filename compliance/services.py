@@ -17,6 +17,7 @@ from compliance.events import audit_event_record
 from compliance.models import (
     AuditVerb,
     Control,
+    ControlComment,
     Document,
     DocumentKind,
     DocumentLink,
@@ -27,6 +28,8 @@ from compliance.models import (
     TicketLink,
     exemption_expiry_limit,
 )
+from compliance.models.comments import BODY_MAX
+from compliance.notifications import notify_on_commit
 from compliance.ticket_refs import TicketReference
 from ledger.chain import ledger_batch
 
@@ -322,15 +325,18 @@ def exemption_approve(*, exemption: Exemption, actor) -> Exemption:
 
 
 @transaction.atomic(durable=True)
-def exemption_revoke(*, exemption: Exemption, actor) -> Exemption:
-    """A proposal revoked is withdrawn; an approved exemption revoked ends now. Revoking twice changes nothing."""
+def exemption_revoke(*, exemption: Exemption, actor, reason: str = "") -> Exemption:
+    """A proposal revoked is refused; an approved exemption revoked ends now. Revoking twice changes nothing.
+    The reason, when given (the inbox and the control page ask for one), is kept in the audit event."""
     _require(roles.can_manage(actor), "Only the CISO can revoke exemptions.")
     exemption = _locked(exemption)
     state = exemption.state_at()
     if state in (ExemptionState.REVOKED, ExemptionState.REPLACED):
         return exemption
     _decide(exemption, actor, revoked_by=actor, revoked_at=timezone.now())
-    audit_event_record(verb=AuditVerb.EXEMPTION_REVOKED, actor=actor, subject=exemption, was=state.value)
+    details = {"was": state.value} | ({"reason": reason.strip()} if reason.strip() else {})
+    audit_event_record(verb=AuditVerb.EXEMPTION_REVOKED, actor=actor, subject=exemption, **details)
+    notify_on_commit()  # the proposer hears a refusal, with its reason
     return exemption
 
 
@@ -423,3 +429,32 @@ def ticket_get_or_create(*, reference: TicketReference, actor, title: str = "", 
         ticket.title, ticket.url = ticket.title or title, ticket.url or reference.url
         _save_as(ticket, actor)
     return ticket
+
+
+# Comments: a question on a control and its answers. Appended, never edited; everyone with access may comment.
+
+
+@transaction.atomic
+def control_comment_add(*, control: Control, actor, body: str, parent: ControlComment | None = None) -> ControlComment:
+    """Add a comment (a reply when `parent` is given); the people it @mentions, the control's owner and the
+    thread's author are told once it commits. ValidationError (per field) for an empty or misplaced comment."""
+    _require(roles.can_comment(actor), "Your access to ControlTrace has no role or has expired.")
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write the comment."})
+    if len(body) > BODY_MAX:
+        raise ValidationError({"body": f"A comment holds at most {BODY_MAX} characters."})
+    if parent is not None and parent.control_id != control.pk:
+        raise ValidationError({"parent": "A reply belongs to a thread on the same control."})
+    thread = parent.parent if parent is not None and parent.parent_id else parent  # threads are one level deep
+    comment = ControlComment.objects.create(control=control, author=actor, body=body, parent=thread)
+    audit_event_record(
+        verb=AuditVerb.COMMENT_ADDED,
+        actor=actor,
+        subject=comment,
+        control=control.tag,
+        thread=comment.thread_id,
+        mentions=comment.mentioned_usernames(),
+    )
+    notify_on_commit()
+    return comment

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from compliance import dashboard
-from compliance.views import control_links, controls, documents, register, tickets
+from compliance.views import comments, control_links, controls, documents, inbox, register, tickets
 
 CONTROL = "controls/<slug:framework>/<str:ref>/"
 
@@ -45,4 +45,8 @@ urlpatterns = [
         tickets.ticket_control_unlink,
         name="ticket-control-unlink",
     ),
+    path("inbox/", inbox.inbox_page, name="inbox"),
+    path("inbox/exemptions/<int:pk>/decide/", inbox.inbox_exemption_decide, name="inbox-exemption-decide"),
+    path("start/", inbox.landing, name="landing"),
+    path(CONTROL + "comments/", comments.control_comment_add, name="control-comment-add"),
 ]

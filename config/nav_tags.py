@@ -9,12 +9,14 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def nav_link(context, url: str, label: str) -> str:
+def nav_link(context, url: str, label: str, count: int = 0) -> str:
     """A navigation link, marked `aria-current="page"` on its own page and the pages under it.
 
     A link with a query (My controls is /controls/?owner=me) is current only on exactly that view; the
     dashboard only on `/`, which every path starts with.
     """
+    if count:
+        label = f"{label} ({count})"
     request = context["request"]
     path, _, query = url.partition("?")
     if query:

@@ -19,17 +19,26 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from compliance.api import ApiViewSet, ControlTagFilter, UtcDateTimeFilter, tagged_controls
+from accounts import roles
+from compliance.api import ApiViewSet, ControlTagFilter, UtcDateTimeFilter, refused_as_bad_request, tagged_controls
 from config.api import UnknownParametersRefused
 from config.keyset import KeysetPagination
 from config.uploads import upload_refusal
 from evidence.integrity import IntegrityFailure, verified_download
-from evidence.models import LIST_ORDER, Evidence, EvidenceKind
-from evidence.serializers import EvidenceInputSerializer, EvidenceSerializer
+from evidence.models import LIST_ORDER, Evidence, EvidenceKind, EvidenceRequest, RequestState
+from evidence.requests import evidence_request_answer, evidence_request_open, evidence_request_withdraw, requests_shown
+from evidence.serializers import (
+    EvidenceInputSerializer,
+    EvidenceRequestInputSerializer,
+    EvidenceRequestSerializer,
+    EvidenceSerializer,
+    RequestAnswerSerializer,
+)
 from evidence.services import evidence_add
 
 logger = logging.getLogger("controltrace.evidence")
@@ -146,5 +155,78 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
             return JsonResponse({"detail": str(failure), "sha256_recorded": failure.expected}, status=failure.status)
 
 
+class EvidenceRequestFilter(django_filters.FilterSet):
+    control = ControlTagFilter(path="control")
+    state = django_filters.ChoiceFilter(choices=RequestState.choices)
+    addressed_to = django_filters.CharFilter(field_name="addressed_to__username")
+    asked_by = django_filters.CharFilter(field_name="asked_by__username")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Only open requests past their due date")
+
+    class Meta:
+        model = EvidenceRequest
+        fields = ["control", "state", "addressed_to", "asked_by", "overdue"]
+
+    def filter_overdue(self, qs, name, value):
+        overdue = EvidenceRequest.objects.overdue().values("pk")
+        return qs.filter(pk__in=overdue) if value else qs.exclude(pk__in=overdue)
+
+
+@extend_schema_view(
+    create=extend_schema(request=EvidenceRequestInputSerializer, responses={201: EvidenceRequestSerializer}),
+    answer=extend_schema(
+        request={"multipart/form-data": RequestAnswerSerializer, "application/json": RequestAnswerSerializer},
+        responses={200: EvidenceRequestSerializer, 413: TOO_LARGE},
+        description="The person the request is addressed to answers with evidence; the request closes.",
+    ),
+    withdraw=extend_schema(request=None, responses={200: EvidenceRequestSerializer}),
+)
+class EvidenceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """The CISO and auditors ask a control's owner for evidence; the owner answers; the asker or the CISO
+    withdraws. The same services as the pages (evidence/requests.py)."""
+
+    serializer_class = EvidenceRequestSerializer
+    filterset_class = EvidenceRequestFilter
+    ordering_fields = ["due", "asked_at", "id"]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    http_method_names = ["get", "head", "options", "post"]
+
+    def get_queryset(self):
+        return requests_shown().order_by("due", "pk")
+
+    @property
+    def write_check(self):
+        return roles.can_contribute if self.action == "answer" else roles.can_request_evidence
+
+    def create(self, request):
+        asked = EvidenceRequestInputSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        with refused_as_bad_request():
+            opened = evidence_request_open(actor=request.user, **asked.validated_data)
+        return Response(self._shown(opened), status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        asked = self.get_object()
+        if not roles.can_answer_request(request.user, asked):  # said before any validation error
+            raise PermissionDenied("Only the person this request is addressed to answers it.")
+        if refusal := upload_refusal(request):
+            return Response({"detail": refusal}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        answer = RequestAnswerSerializer(data=request.data)
+        answer.is_valid(raise_exception=True)
+        with refused_as_bad_request():
+            evidence_request_answer(request=asked, actor=request.user, **answer.answer_arguments())
+        return Response(self._shown(asked))
+
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        with refused_as_bad_request():
+            withdrawn = evidence_request_withdraw(request=self.get_object(), actor=request.user)
+        return Response(self._shown(withdrawn))
+
+    def _shown(self, asked: EvidenceRequest) -> dict:
+        return self.get_serializer(self.get_queryset().get(pk=asked.pk)).data
+
+
 def register(router) -> None:
     router.register("evidence", EvidenceViewSet, basename="evidence")
+    router.register("evidence-requests", EvidenceRequestViewSet, basename="evidence-request")

@@ -6,7 +6,15 @@ class EvidenceConfig(AppConfig):
     verbose_name = "Evidence"
 
     def ready(self) -> None:
+        from compliance import detail, inbox, notifications
+        from evidence import requests
         from ledger.chain import track, track_links
+
+        # What the core shows of evidence requests; compliance never imports evidence.
+        for source in requests.INBOX_SOURCES:
+            inbox.inbox_source_add(source)
+        notifications.digest_source_add("evidence_requests", requests.request_events)
+        detail.section_add("evidence_requests", requests.requests_section)
 
         evidence = self.get_model("Evidence")
         track(evidence)

@@ -45,6 +45,7 @@ class EvidenceForm(forms.Form):
         self.upload_refused = upload_refused  # the request's file was too large to be read (config.uploads)
         self.fields["upload"].widget.attrs["accept"] = ACCEPT
         self.fields["supersedes"].queryset = replaceable(control, actor)
+        self.control_evidence = control.evidence.current().order_by("-collected_at")
 
     def clean_upload(self):
         if self.upload_refused:
@@ -103,3 +104,62 @@ def replaceable(control: Control, actor) -> EvidenceQuerySet:
 
 def _end_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+class EvidenceRequestForm(forms.Form):
+    """Ask a control's owner for evidence; the rules are `evidence_request_check`'s, asked in `clean`."""
+
+    what = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), label="What evidence", help_text="What you need to see."
+    )
+    due = forms.DateField(widget=DateInput(), label="Needed by")
+
+    def __init__(self, *args, control: Control, **kwargs):
+        kwargs.setdefault("auto_id", "request_%s")
+        super().__init__(*args, **kwargs)
+        self.control = control
+
+    def clean(self):
+        from evidence.requests import evidence_request_check  # requests imports the services this module serves
+
+        data = super().clean()
+        try:
+            evidence_request_check(control=self.control, what=data.get("what", ""), due=data.get("due"))
+        except ValidationError as refusal:
+            for field, messages in refusal.message_dict.items():
+                if field in self.fields and not self.has_error(field):
+                    self.add_error(field, messages)
+                elif field not in self.fields:
+                    self.add_error(None, messages)
+        return data
+
+
+class RequestAnswerForm(EvidenceForm):
+    """Answer a request: a new item (file, link or note), as anywhere else, or items the control already has."""
+
+    existing = forms.ModelMultipleChoiceField(
+        queryset=Evidence.objects.none(),
+        required=False,
+        label="Or answer with evidence this control already has",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["existing"].queryset = self.control_evidence
+        for name in ("upload", "url", "description"):
+            self.fields[name].required = False
+
+    def clean(self):
+        if self.cleaned_data.get("existing") and not self._new_item_given():
+            return self.cleaned_data  # answering with existing items only: no new item to check
+        return super().clean()
+
+    def _new_item_given(self) -> bool:
+        data = self.cleaned_data
+        return bool(data.get("upload") or data.get("url") or (data.get("description") or "").strip())
+
+    def answer_arguments(self) -> dict:
+        """What `evidence_request_answer` needs: the chosen items, and a new item when one was given."""
+        new_item = self.service_arguments() if self._new_item_given() else {}
+        return {"items": list(self.cleaned_data.get("existing") or []), **new_item}

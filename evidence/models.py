@@ -199,3 +199,63 @@ class AuditPackage(models.Model):
     def download_name(self) -> str:
         scope = self.framework.slug if self.framework_id else "all-frameworks"
         return f"audit-package-{scope}-{self.created_at:%Y%m%d}-{self.pk}.zip"
+
+
+class RequestState(models.TextChoices):
+    OPEN = "open", "Open"
+    ANSWERED = "answered", "Answered"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class EvidenceRequestQuerySet(models.QuerySet):
+    def open(self) -> EvidenceRequestQuerySet:
+        return self.filter(state=RequestState.OPEN)
+
+    def overdue(self, at=None) -> EvidenceRequestQuerySet:
+        """Open past the end of its due day: the one definition the inbox, the digest and the API use."""
+        return self.open().filter(due__lt=timezone.localdate(at or timezone.now()))
+
+
+class EvidenceRequest(models.Model):
+    """The CISO or an auditor asks a control's owner for evidence (what, by when); the owner answers with
+    evidence, and the request closes with the items attached. Written by the services in evidence/requests.py."""
+
+    control = models.ForeignKey(Control, on_delete=models.PROTECT, related_name="evidence_requests")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evidence_requests_asked"
+    )
+    addressed_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="evidence_requests_received",
+        help_text="The control's owner when it was asked.",
+    )
+    what = models.TextField(max_length=2000)
+    due = models.DateField()
+    state = models.CharField(max_length=10, choices=RequestState.choices, default=RequestState.OPEN)
+    asked_at = models.DateTimeField(default=timezone.now)
+    answered_with = models.ManyToManyField(Evidence, blank=True, related_name="answered_requests")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = EvidenceRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due", "pk"]
+        indexes = [models.Index(fields=["state", "due"]), models.Index(fields=["addressed_to", "state"])]
+
+    def __str__(self) -> str:
+        return f"Evidence for {self.control_id}: {self.what[:60]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("evidence-request-answer", args=[self.pk])
+
+    def is_overdue_at(self, at) -> bool:
+        """EvidenceRequestQuerySet.overdue, for one request already loaded."""
+        return self.state == RequestState.OPEN and self.due < timezone.localdate(at)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_overdue_at(timezone.now())

@@ -16,7 +16,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import IO
 
 from django.core.exceptions import PermissionDenied
@@ -27,11 +27,12 @@ from django.utils import timezone
 
 from accounts import roles
 from compliance.events import audit_event_record
-from compliance.models import AuditVerb, Control, Framework
+from compliance.models import AuditVerb, Control, ControlComment, Framework
 from config.celery import enqueue_or_reason
-from evidence.audit_data import csv_text, in_force_during, soa_csv, soa_entries
+from evidence.audit_data import csv_text, in_force_during, soa_csv, soa_entries, start_of_day
 from evidence.integrity import IntegrityFailure, verified_copy
 from evidence.models import AuditPackage, Evidence, PackageState
+from evidence.requests import requests_shown
 from ledger.export import ledger_slice_write
 
 logger = logging.getLogger("controltrace.evidence.package")
@@ -217,6 +218,7 @@ def package_write(*, out: IO[bytes], scope: Scope, requested_by: str, progress: 
             writer.add(f"{folder}/index.csv", csv_text(INDEX_HEADER, rows).encode())
             report.controls += 1
             report.evidence_entries += len(rows)
+        write_requests_and_comments(writer, scope)
         ledger_slice_write(writer.add)  # the hash chain up to its head, checked offline as docs/ledger.md shows
         manifest = {
             "format": FORMAT,
@@ -235,6 +237,83 @@ def package_write(*, out: IO[bytes], scope: Scope, requested_by: str, progress: 
     if progress:
         progress(total, total)
     return report
+
+
+REQUESTS_NAME, COMMENTS_NAME = "requests.csv", "comments.csv"
+REQUEST_HEADER = [
+    "request_id",
+    "control",
+    "what",
+    "due",
+    "state",
+    "asked_by",
+    "asked_at",
+    "addressed_to",
+    "answered_at",
+    "answered_with",  # evidence ids, space-separated; each item is in its control's folder when in scope
+    "closed_by",
+]
+COMMENT_HEADER = ["comment_id", "control", "thread", "author", "created_at", "body"]
+
+
+def _in_period(queryset, field: str, scope: Scope):
+    if scope.framework:
+        queryset = queryset.filter(control__framework=scope.framework)
+    if scope.start:
+        queryset = queryset.filter(**{f"{field}__gte": start_of_day(scope.start)})
+    if scope.end:
+        queryset = queryset.filter(**{f"{field}__lt": start_of_day(scope.end + timedelta(days=1))})
+    return queryset
+
+
+def _username(user) -> str:
+    return user.get_username() if user else ""
+
+
+def write_requests_and_comments(writer: PackageWriter, scope: Scope) -> None:
+    """The evidence requests asked in the period with their answers, and the questions and answers on
+    controls: requests.csv, requests.json (both, with the comments) and comments.csv, covered by the manifest."""
+    requests = _in_period(requests_shown(), "asked_at", scope).select_related("closed_by").order_by("asked_at", "pk")
+    comments = _in_period(
+        ControlComment.objects.select_related("control__framework", "author"), "created_at", scope
+    ).order_by("created_at", "pk")
+    request_rows = [
+        {
+            "request_id": asked.pk,
+            "control": f"{asked.control.framework.slug}:{asked.control.ref}",
+            "what": asked.what,
+            "due": asked.due.isoformat(),
+            "state": asked.state,
+            "asked_by": _username(asked.asked_by),
+            "asked_at": asked.asked_at.isoformat(),
+            "addressed_to": _username(asked.addressed_to),
+            "answered_at": asked.answered_at.isoformat() if asked.answered_at else "",
+            "answered_with": [item.pk for item in asked.answered_with.all()],
+            "closed_by": _username(asked.closed_by),
+        }
+        for asked in requests
+    ]
+    comment_rows = [
+        {
+            "comment_id": comment.pk,
+            "control": f"{comment.control.framework.slug}:{comment.control.ref}",
+            "thread": comment.thread_id,
+            "author": _username(comment.author),
+            "created_at": comment.created_at.isoformat(),
+            "body": comment.body,
+        }
+        for comment in comments
+    ]
+    as_cells = [
+        [" ".join(map(str, row[name])) if name == "answered_with" else row[name] for name in REQUEST_HEADER]
+        for row in request_rows
+    ]
+    writer.add(REQUESTS_NAME, csv_text(REQUEST_HEADER, as_cells).encode())
+    writer.add(
+        COMMENTS_NAME, csv_text(COMMENT_HEADER, ([row[n] for n in COMMENT_HEADER] for row in comment_rows)).encode()
+    )
+    document = {"requests": request_rows, "comments": comment_rows}
+    writer.add("requests.json", json.dumps(document, indent=2).encode())
 
 
 PROGRESS_INTERVAL = 0.5  # seconds; the page polls every second

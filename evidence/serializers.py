@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from compliance.serializers import ControlRefField, UsernameField
-from evidence.models import Evidence
+from evidence.models import Evidence, EvidenceRequest
 from evidence.validation import validate_evidence_upload
 
 
@@ -101,3 +101,70 @@ class EvidenceInputSerializer(serializers.Serializer):
             raise serializers.ValidationError("Evidence needs a file, a URL or a description.")
         # Dates and superseding are checked by evidence_add, the same rules as the page's.
         return attrs
+
+
+class EvidenceRequestSerializer(serializers.ModelSerializer):
+    control = ControlRefField(read_only=True)
+    asked_by = UsernameField(read_only=True)
+    addressed_to = UsernameField(read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    answered_with = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = EvidenceRequest
+        fields = [
+            "id",
+            "control",
+            "what",
+            "due",
+            "state",
+            "is_overdue",
+            "asked_by",
+            "addressed_to",
+            "asked_at",
+            "answered_at",
+            "answered_with",
+        ]
+
+
+class EvidenceRequestInputSerializer(serializers.Serializer):
+    """Ask the control's owner (at the time) for evidence. The rules are evidence_request_check's."""
+
+    control = ControlRefField(help_text="framework:ref of the control whose owner is asked.")
+    what = serializers.CharField(max_length=2000)
+    due = serializers.DateField(help_text="Needed by this day (today or later).")
+
+
+class RequestAnswerSerializer(serializers.Serializer):
+    """Answer with items the control already has (`evidence`), and/or a new item as /api/evidence/ takes one
+    (title and a file, a URL or a description), added to the request's control."""
+
+    evidence = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), required=False)
+    title = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    file = serializers.FileField(required=False, allow_empty_file=False, use_url=False)
+    url = serializers.URLField(required=False, allow_blank=True, default="", max_length=1000)
+
+    validate_file = EvidenceInputSerializer.validate_file
+
+    def validate(self, attrs: dict) -> dict:
+        upload, url, description = attrs.get("file"), attrs.get("url"), attrs.get("description", "")
+        if upload and url:
+            raise serializers.ValidationError("Send a file or a URL, not both: each is its own item of evidence.")
+        new_item = bool(upload or url or description.strip())
+        if new_item and not attrs.get("title"):
+            raise serializers.ValidationError({"title": "A new item of evidence needs a title."})
+        if not new_item and not attrs.get("evidence"):
+            raise serializers.ValidationError("Answer with evidence: send `evidence` ids, or a file, a URL or a note.")
+        return attrs
+
+    def answer_arguments(self) -> dict:
+        data = self.validated_data
+        items = list(Evidence.objects.filter(pk__in=data.get("evidence") or []))
+        if len(items) != len(set(data.get("evidence") or [])):
+            raise serializers.ValidationError({"evidence": "No such evidence."})
+        upload, url, description = data.get("file"), data.get("url", ""), data.get("description", "")
+        if not (upload or url or description.strip()):
+            return {"items": items}
+        new_item = {"title": data["title"], "upload": upload, "url": url, "description": description}
+        return {"items": items, **new_item}

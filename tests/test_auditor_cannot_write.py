@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from compliance.models import Control, Document, Exemption, Ticket
-from evidence.models import AuditPackage, Evidence
+from evidence.models import AuditPackage, Evidence, EvidenceRequest
 from scanners.models import CloudAccount, ScanRun
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +37,10 @@ NOT_REGISTER_WRITES = {
     "api-tokens": "a person managing their own API tokens (an auditor's token can only read)",
     "api-token-revoke": "revoking one's own token; another person's token answers 404",
     "audit-package-request": "an export of what the auditor can read; creates only an AuditPackage row",
+    # The one kind of write auditors get (accounts.roles.can_request_evidence, can_comment): asking an owner for
+    # evidence and asking questions. Neither changes the register or the evidence; the POST here is invalid.
+    "control-evidence-request-open": "asking a control's owner for evidence (an EvidenceRequest row)",
+    "control-comment-add": "a question or an answer on a control (a ControlComment row)",
 }
 # Read-only pages whose views ignore the method; a POST renders the page or redirects to a page.
 READ_ONLY_PAGES = {
@@ -81,6 +85,8 @@ def samples(catalogs, ciso, auditor, control):
     exemption.controls.add(control)
     Evidence.objects.create(pk=SHARED_PK, kind="note", title="Note", collected_by=ciso, sha256="0" * 64)
     AuditPackage.objects.create(pk=SHARED_PK, requested_by=ciso)
+    due = timezone.localdate() + timedelta(days=7)
+    EvidenceRequest.objects.create(pk=SHARED_PK, control=control, asked_by=ciso, addressed_to=ciso, what="w", due=due)
     account = CloudAccount.objects.create(pk=SHARED_PK, name="prod", regions=["eu-west-1"])
     ScanRun.objects.create(pk=SHARED_PK, account=account)
     history_id = control.history.latest().history_id

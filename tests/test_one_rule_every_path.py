@@ -529,3 +529,137 @@ def test_the_last_active_ciso_keeps_the_role_on_every_path(send, client, ciso, e
     ciso.refresh_from_db()
     assert ciso.is_active and ciso.membership.role == Role.CISO
     assert AuditEvent.objects.count() == events
+# --- Evidence requests: answering someone else's request, or one already closed, is refused on every path ----
+# Each path answers as `person` with a link and returns (how it refused, what it said).
+
+ANSWER_LINK = {"kind": "link", "url": "https://wiki.example/fw-review", "title": "Firewall review"}
+
+
+def answer_page(client, person, asked) -> tuple[str, str]:
+    client.force_login(person)
+    response = client.post(f"/evidence-requests/{asked.pk}/", ANSWER_LINK)
+    if response.status_code == 403:
+        return "forbidden", response.context["reason"]
+    assert response.status_code == 200, "a refused answer shows the form again"
+    return "invalid", " ".join(response.context["form"].non_field_errors())
+
+
+def answer_api(client, person, asked) -> tuple[str, str]:
+    data = {"title": ANSWER_LINK["title"], "url": ANSWER_LINK["url"]}
+    response = token_client(person).post(f"/api/evidence-requests/{asked.pk}/answer/", data, format="json")
+    body = response.json()
+    if response.status_code == 403:
+        return "forbidden", body["detail"]
+    assert response.status_code == 400
+    return "invalid", " ".join(body["non_field_errors"])
+
+
+def answer_service(client, person, asked) -> tuple[str, str]:
+    from django.core.exceptions import PermissionDenied
+
+    from evidence.requests import evidence_request_answer
+
+    arguments = {"title": ANSWER_LINK["title"], "url": ANSWER_LINK["url"]}
+    try:
+        evidence_request_answer(request=asked, actor=person, **arguments)
+    except PermissionDenied as refusal:
+        return "forbidden", str(refusal)
+    except ValidationError as refusal:
+        return "invalid", " ".join(refusal.messages)
+    raise AssertionError("the service took the answer")
+
+
+ANSWER_PATHS = [answer_page, answer_api, answer_service]
+
+
+@pytest.fixture
+def open_request(ciso, engineer, auditor, control):
+    from evidence.requests import evidence_request_open
+
+    services.control_update(control=control, actor=ciso, owner=engineer)
+    return evidence_request_open(control=control, actor=auditor, what="Firewall review", due=timezone.localdate())
+
+
+def _answer_refused(send, client, person, asked) -> tuple[str, str]:
+    from evidence.models import Evidence, EvidenceRequest
+
+    before = (EvidenceRequest.objects.values_list("state", "answered_at").get(pk=asked.pk), Evidence.objects.count())
+    events = AuditEvent.objects.count()
+    told = send(client, person, asked)
+    after = (EvidenceRequest.objects.values_list("state", "answered_at").get(pk=asked.pk), Evidence.objects.count())
+    assert after == before and AuditEvent.objects.count() == events
+    return told
+
+
+@pytest.mark.parametrize("send", ANSWER_PATHS, ids=lambda send: send.__name__)
+def test_answering_someone_elses_request_is_refused_the_same_way_on_every_path(
+    send, client, other_engineer, open_request
+):
+    from evidence.requests import NOT_YOURS
+
+    assert _answer_refused(send, client, other_engineer, open_request) == ("forbidden", NOT_YOURS)
+
+
+@pytest.mark.parametrize("send", ANSWER_PATHS, ids=lambda send: send.__name__)
+def test_answering_a_request_already_closed_is_refused_the_same_way_on_every_path(
+    send, client, engineer, auditor, open_request
+):
+    from evidence.requests import evidence_request_withdraw
+
+    evidence_request_withdraw(request=open_request, actor=auditor)
+    told = _answer_refused(send, client, engineer, open_request)
+    assert told == ("invalid", "This request is withdrawn; only open requests are answered or withdrawn.")
+
+
+# --- Comments: an empty comment, or a reply into another control's thread, is refused on every path ----------
+
+
+def comment_page(client, person, control, data: dict, htmx: bool = False) -> dict:
+    client.force_login(person)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = client.post(f"{control.get_absolute_url()}comments/", data, **headers)
+    assert response.status_code == 200, "a refused comment shows the form again"
+    return {"body": response.context_data["comment_form"].errors["body"]}
+
+
+def comment_htmx(client, person, control, data: dict) -> dict:
+    return comment_page(client, person, control, data, htmx=True)
+
+
+def comment_api(client, person, control, data: dict) -> dict:
+    payload = {"control": f"{control.framework.slug}:{control.ref}", **data}
+    response = token_client(person).post("/api/comments/", payload, format="json")
+    assert response.status_code == 400
+    return {"body" if field == "parent" else field: messages for field, messages in response.json().items()}
+
+
+def comment_service(client, person, control, data: dict) -> dict:
+    from compliance.models import ControlComment
+
+    parent = ControlComment.objects.filter(pk=data.get("parent") or 0).first()
+    refusal = _refused(
+        lambda: services.control_comment_add(control=control, actor=person, body=data["body"], parent=parent)
+    )
+    return {"body" if field == "parent" else field: messages for field, messages in refusal.items()}
+
+
+@pytest.mark.parametrize("send", [comment_page, comment_htmx, comment_api, comment_service], ids=lambda s: s.__name__)
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (lambda elsewhere: {"body": "   "}, "Write the comment."),
+        (
+            lambda elsewhere: {"body": "Agreed", "parent": elsewhere.pk},
+            "A reply belongs to a thread on the same control.",
+        ),
+    ],
+    ids=["an empty comment", "a reply into another control's thread"],
+)
+def test_the_same_bad_comment_is_refused_the_same_way_on_every_path(send, bad, message, client, auditor, control):
+    from compliance.models import ControlComment
+
+    other = Control.objects.get(framework=control.framework, ref="A.8.21")
+    elsewhere = services.control_comment_add(control=other, actor=auditor, body="A question elsewhere")
+    told = send(client, auditor, control, bad(elsewhere))
+    assert told == {"body": [message]}
+    assert ControlComment.objects.count() == 1

@@ -6,6 +6,11 @@ from compliance.models.audit import (  # noqa: F401
     AuditEventQuerySet,
     AuditVerb,
 )
+from compliance.models.comments import (  # noqa: F401
+    ControlComment,
+    ControlCommentIsPermanent,
+    ControlCommentQuerySet,
+)
 from compliance.models.exemptions import (  # noqa: F401
     Exemption,
     ExemptionIsDecided,

@@ -28,6 +28,10 @@ class AuditVerb(models.TextChoices):
     INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
     INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
     ACCOUNT_DEACTIVATED = "account_deactivated", "Account deactivated"
+    COMMENT_ADDED = "comment_added", "Comment added"
+    EVIDENCE_REQUESTED = "evidence_requested", "Evidence requested"
+    EVIDENCE_REQUEST_ANSWERED = "evidence_request_answered", "Evidence request answered"
+    EVIDENCE_REQUEST_WITHDRAWN = "evidence_request_withdrawn", "Evidence request withdrawn"
 
 
 class AuditEventIsPermanent(Exception):

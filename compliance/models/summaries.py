@@ -90,6 +90,12 @@ class NoticeKind(models.TextChoices):
     CONTROL_FAILING = "control_failing", "Automated checks are failing"
     EVIDENCE_STALE = "evidence_stale", "Evidence is stale"
     EXEMPTION_EXPIRING = "exemption_expiring", "Exemption expires soon"
+    EVIDENCE_REQUESTED = "evidence_requested", "Evidence requested of you"
+    REQUEST_OVERDUE = "request_overdue", "Evidence request overdue"
+    REQUEST_ANSWERED = "request_answered", "Evidence request answered"
+    COMMENTED = "commented", "New comment"
+    MENTIONED = "mentioned", "Mentioned in a comment"
+    EXEMPTION_DECIDED = "exemption_decided", "Your exemption proposal was decided"
 
 
 class OwnerNotice(models.Model):
@@ -104,6 +110,8 @@ class OwnerNotice(models.Model):
     control = models.ForeignKey(Control, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
     exemption = models.ForeignKey(Exemption, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
     summary = models.CharField(max_length=300)
+    # What a one-off event is about (`evidence-request:12`, `comment:5`): told once per topic, never closed.
+    topic = models.CharField(max_length=80, blank=True, default="")
     noticed_at = models.DateTimeField(default=timezone.now)
     emailed_at = models.DateTimeField(null=True, blank=True)
     posted_at = models.DateTimeField(null=True, blank=True, help_text="When the Slack digest carrying it was accepted.")
@@ -114,8 +122,11 @@ class OwnerNotice(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "control", "recipient"],
-                condition=Q(closed_at__isnull=True, control__isnull=False),
+                condition=Q(closed_at__isnull=True, control__isnull=False, topic=""),
                 name="notice_one_open_per_control_event",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "topic", "recipient"], condition=~Q(topic=""), name="notice_once_per_topic"
             ),
             models.UniqueConstraint(
                 fields=["kind", "exemption", "recipient"],

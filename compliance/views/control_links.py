@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import contributor_required, manager_required
 from compliance import detail, services
 from compliance.forms import DocumentLinkForm, ExemptionForm, TicketLinkForm
-from compliance.models import Control, Document, Ticket
+from compliance.models import Control, Document, ExemptionState, Ticket
 from compliance.views.controls import TEMPLATE, full_page, visible_control
 from compliance.views.htmx import changed, wants_fragment
 
@@ -107,11 +107,11 @@ def control_exemption_propose(request: HttpRequest, framework: str, ref: str) ->
     return _done(request, control, "exemptions", context, f"Proposed “{exemption}”; the CISO decides.")
 
 
-def _decide(request: HttpRequest, framework: str, ref: str, pk: int, decide, verb: str) -> HttpResponse:
+def _decide(request: HttpRequest, framework: str, ref: str, pk: int, decide, verb: str, **extra) -> HttpResponse:
     control = visible_control(request, framework, ref)
     exemption = get_object_or_404(control.exemptions.all(), pk=pk)
     try:
-        decide(exemption=exemption, actor=request.user)
+        decide(exemption=exemption, actor=request.user, **extra)
     except ValueError as error:  # decided meanwhile by someone else: say so where the button was
         context = {**detail.exemptions_section(control, request.user), "exemption_error": str(error)}
         return _refused(request, control, "exemptions", context, exemption_error=str(error))
@@ -128,4 +128,10 @@ def control_exemption_approve(request: HttpRequest, framework: str, ref: str, pk
 @require_POST
 @manager_required
 def control_exemption_revoke(request: HttpRequest, framework: str, ref: str, pk: int) -> HttpResponse:
-    return _decide(request, framework, ref, pk, services.exemption_revoke, "Revoked")
+    # A proposal revoked is refused; the reason asked beside the Refuse button is kept in the audit event.
+    reason = request.POST.get("reason", "")
+    control = visible_control(request, framework, ref)
+    refusing = control.exemptions.filter(pk=pk).in_state(ExemptionState.PROPOSED).exists()
+    return _decide(
+        request, framework, ref, pk, services.exemption_revoke, "Refused" if refusing else "Revoked", reason=reason
+    )

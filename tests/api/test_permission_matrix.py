@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from compliance.models import ControlMapping
+from compliance.models import Control, ControlComment, ControlMapping
+from evidence.models import EvidenceRequest
 from scanners.models import Resource, ScanRun
 from scanners.services import cloud_account_create
 from tests.api.conftest import token_client
@@ -22,6 +24,9 @@ pytestmark = pytest.mark.django_db
 METHODS = ["GET", "PUT", "PATCH", "POST", "DELETE"]  # DELETE last: it may remove the object the others use
 ROLES = ["anonymous", "expired_auditor", "auditor", "engineer", "ciso"]
 ANY_CONTRIBUTOR, OWNER, CISO_ONLY = "contributor", "owner of the control", "ciso"
+# The one kind of write auditors get (accounts.roles): asking owners for evidence, and questions on controls.
+ASKER, ANYONE = "ciso or auditor", "anyone with access"
+ADDRESSEE = "the person the request is addressed to"  # in the matrix, the engineer (who owns A.8.22)
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,13 @@ ENDPOINTS: dict[str, Endpoint] = {
     "api:run-finding-list": READ_ONLY,
     "api:resource-list": READ_ONLY,
     "api:resource-detail": Endpoint(lookup="resource"),
+    "api:comment-list": Endpoint({"POST": ANYONE}),
+    "api:comment-detail": Endpoint(lookup="comment"),
+    "api:evidence-request-list": Endpoint({"POST": ASKER}),
+    "api:evidence-request-detail": Endpoint(lookup="evidence_request"),
+    "api:evidence-request-answer": Endpoint({"POST": ADDRESSEE}, lookup="evidence_request", reads=False),
+    # The person who asked may withdraw too; in the matrix the CISO asked.
+    "api:evidence-request-withdraw": Endpoint({"POST": CISO_ONLY}, lookup="evidence_request", reads=False),
     "webhook-github": Endpoint(webhook=True),
     "webhook-jira": Endpoint(webhook=True),
 }
@@ -105,7 +117,17 @@ def _lookups(register) -> dict:
     resource = Resource.objects.create(
         account=account, uid="sg-1", type="ec2.security_group", region="eu-west-1", first_seen=now, last_seen=now
     )
+    people = get_user_model().objects.in_bulk(["ciso", "engineer"], field_name="username")
+    # Another control than the register's: the engineer owns this one, not the one they may not PATCH.
+    network = Control.objects.get(framework=register["control"].framework, ref="A.8.22")
+    Control.objects.filter(pk=network.pk).update(owner=people["engineer"])
+    asked = EvidenceRequest.objects.create(
+        control=network, asked_by=people["ciso"], addressed_to=people["engineer"], what="w", due=now.date()
+    )
+    comment = ControlComment.objects.create(control=network, author=people["ciso"], body="Why?")
     return {
+        "evidence_request": asked.pk,
+        "comment": comment.pk,
         "framework": "iso27001-2022",
         "mapping": ControlMapping.objects.order_by("pk").first().pk,
         "cloud_account": account.pk,
@@ -128,6 +150,10 @@ def _expected(role: str, method: str, endpoint: Endpoint) -> str:
     if method == "GET":
         return "ok" if endpoint.reads else "refused"
     who = endpoint.writes.get(method)
+    if who == ANYONE or (who == ASKER and role in ("ciso", "auditor")) or (who == ADDRESSEE and role == "engineer"):
+        return "allowed"
+    if who in (ASKER, ADDRESSEE):
+        return "refused"
     if who is None or role == "auditor":
         return "refused"
     if role == "ciso" or who == ANY_CONTRIBUTOR:

@@ -72,3 +72,17 @@ def login_page(browser, live_server):
     for context in contexts:
         context.close()
     assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"  # the smallest PDF we accept
+
+
+@pytest.fixture
+def owned_control(catalogs, engineer):
+    """A.8.20, owned by the engineer."""
+    from compliance.models import Control
+
+    control = Control.objects.select_related("framework").get(framework__slug="iso27001-2022", ref="A.8.20")
+    control.owner = engineer
+    control.save(update_fields=["owner"])
+    return control

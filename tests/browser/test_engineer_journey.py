@@ -8,18 +8,9 @@ from playwright.sync_api import expect
 
 from compliance.models import Control, Ticket
 from evidence.models import Evidence
+from tests.browser.conftest import PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-@pytest.fixture
-def owned_control(catalogs, engineer):
-    control = Control.objects.select_related("framework").get(framework__slug="iso27001-2022", ref="A.8.20")
-    control.owner = engineer
-    control.save(update_fields=["owner"])
-    return control
 
 
 def test_an_engineer_links_a_ticket_and_uploads_evidence_without_leaving_the_control(

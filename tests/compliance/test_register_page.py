@@ -243,4 +243,4 @@ def test_the_register_runs_the_same_queries_however_much_is_linked(client, ciso,
     make_exemption(controls, title="All", expires_at=now + timedelta(days=9), approved_at=now)
     many = _register_queries(client)
     assert few == many
-    assert many <= 12
+    assert many <= 13  # with the navigation's "Inbox (N)" (compliance/inbox.py)

@@ -3,6 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import demo_users_reset
+from evidence.demo import demo_requests_seed
 from scanners.demo_cloud import demo_account_scan, demo_cloud_start
 from scanners.demo_history import demo_history_seed
 from scanners.management.commands.scan import summary
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             passwords = demo_users_reset()
             seeded = demo_history_seed()
             self.stdout.write(f"Demo history: {seeded['snapshots']} daily snapshots, {seeded['documents']} documents.")
+            demo_requests_seed()  # an open evidence request and a question thread for the inbox
             self.stdout.write(self.style.SUCCESS("Demo users (passwords change on every start):"))
             for username, password in passwords.items():
                 self.stdout.write(f"  {username:<9} {password}")
