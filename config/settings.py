@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "compliance",
     "evidence",
     "scanners",
+    "oscal",
 ]
 
 MIDDLEWARE = [
@@ -327,3 +328,8 @@ LEDGER_ANCHOR_BUCKET = env_str("LEDGER_ANCHOR_BUCKET", "")
 LEDGER_ANCHOR_PREFIX = env_str("LEDGER_ANCHOR_PREFIX", "controltrace-ledger/")
 LEDGER_ANCHOR_REGION = env_str("LEDGER_ANCHOR_REGION", "")
 LEDGER_ANCHOR_RETENTION_DAYS = env_int("LEDGER_ANCHOR_RETENTION_DAYS", 7 * 366)
+
+# OSCAL export (docs/oscal.md): the organisation named in the documents (and in their UUIDs' namespace), and
+# where ControlTrace is served, for absolute links from the command and the audit package (relative if empty).
+OSCAL_ORGANISATION = env_str("OSCAL_ORGANISATION", "The organisation")
+OSCAL_BASE_URL = env_str("OSCAL_BASE_URL", "")
