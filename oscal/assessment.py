@@ -37,6 +37,9 @@ from scanners.models import CheckStatus, CloudAccount, FindingStatus, ScanRun
 from scanners.verdict import checks_deciding
 
 PLAN = stable_uuid("resource", "assessment-plan")
+# Shared by every observation: building (validating) an OSCAL object costs about a millisecond, and there may
+# be tens of thousands of observations; equal parts are built once. Nothing changes them once built.
+TOOL_ORIGIN = oscal.Origin(actors=[oscal.OriginActor(type="tool", actor_uuid=AUTOMATED_CHECKS)])
 VERDICTS = (FindingStatus.PASS, FindingStatus.FAIL, FindingStatus.ERROR)
 
 
@@ -94,7 +97,8 @@ def assessment_results_build(
         .order_by("account_id", "check_id", "resource_id")
         .values_list(*ROW_FIELDS)
     ]
-    runs = {run.pk: run for run in ScanRun.objects.filter(pk__in={row.run_id for row in rows}).select_related("account")}
+    run_ids = {row.run_id for row in rows}
+    runs = {run.pk: run for run in ScanRun.objects.filter(pk__in=run_ids).select_related("account")}
     evidence = RunEvidence(runs.values())
     by_account: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
@@ -132,22 +136,20 @@ class RunEvidence:
         for evidence_id, control_id in links.values_list("evidence_id", "control_id"):
             item = self.items[evidence_id]
             self.by_run_control[(labels[item.produced_by], control_id)].append(item)
-        self.used: set[int] = set()
+        self.cited: dict[int, oscal.RelevantEvidence] = {}  # one object per item, shared by the observations
 
     def for_result(self, run_id: int, controls: list[Control]) -> list[oscal.RelevantEvidence]:
-        found = []
-        for control in controls:
-            for item in self.by_run_control.get((run_id, control.pk), []):
-                self.used.add(item.pk)
-                found.append(
-                    oscal.RelevantEvidence(
-                        href=f"#{evidence_uuid(item)}", description=single_line(f"{item.title} (SHA-256 {item.sha256})")
-                    )
-                )
-        return found
+        return [self.cite(item) for control in controls for item in self.by_run_control.get((run_id, control.pk), [])]
+
+    def cite(self, item: Evidence) -> oscal.RelevantEvidence:
+        if item.pk not in self.cited:
+            self.cited[item.pk] = oscal.RelevantEvidence(
+                href=f"#{evidence_uuid(item)}", description=single_line(f"{item.title} (SHA-256 {item.sha256})")
+            )
+        return self.cited[item.pk]
 
     def resources(self, base_url: str) -> list[oscal.Resource]:
-        return [evidence_resource(self.items[pk], base_url) for pk in sorted(self.used)]
+        return [evidence_resource(self.items[pk], base_url) for pk in sorted(self.cited)]
 
 
 def evidence_uuid(item: Evidence) -> str:
@@ -188,14 +190,25 @@ def plan_resource() -> oscal.Resource:
 
 def account_result(account, rows, runs, controls_of_check, deciding, evidence: RunEvidence) -> oscal_ar.Result:
     registry = {check.id: check for check in checks.all_checks()}
-    observations, by_check = [], defaultdict(list)
+    observations, by_check, subjects = [], defaultdict(list), {}
     for row in rows:
-        observations.append(observation(row, registry.get(row.check_id), controls_of_check[row.check_id], evidence))
+        if row.resource_id not in subjects:
+            subjects[row.resource_id] = oscal.SubjectReference(
+                subject_uuid=stable_uuid("resource", row.resource_id), type="inventory-item", title=single_line(row.uid)
+            )
+        check = registry.get(row.check_id)
+        controls = controls_of_check[row.check_id]
+        observations.append(observation(row, check, controls, evidence, subjects[row.resource_id]))
         by_check[row.check_id].append(row)
+    related = {row: oscal.RelatedObservation(observation_uuid=row.observation_uuid) for row in rows}
     findings = [
         found
         for control, speaks in deciding.items()
-        if (found := finding(account, control, [row for check_id in speaks for row in by_check.get(check_id, [])]))
+        if (
+            found := finding(
+                account, control, [row for check_id in speaks for row in by_check.get(check_id, [])], related
+            )
+        )
     ]
     used_runs = sorted({row.run_id for row in rows})
     return oscal_ar.Result(
@@ -208,15 +221,11 @@ def account_result(account, rows, runs, controls_of_check, deciding, evidence: R
         start=min(row.checked_at for row in rows),
         end=max(row.checked_at for row in rows),
         props=[prop("account", account.name), prop("provider", account.provider)],
-        local_definitions=oscal_ar.LocalDefinitions1(
-            components=[scanner_component()], inventory_items=inventory(rows)
-        ),
+        local_definitions=oscal_ar.LocalDefinitions1(components=[scanner_component()], inventory_items=inventory(rows)),
         reviewed_controls=oscal.ReviewedControls(
             control_selections=[
                 oscal.ControlSelection(
-                    include_controls=[
-                        oscal.SelectControlById(control_id=found.target.target_id) for found in findings
-                    ]
+                    include_controls=[oscal.SelectControlById(control_id=found.target.target_id) for found in findings]
                     or None,
                     include_all=None if findings else oscal.IncludeAll(),
                 )
@@ -265,7 +274,9 @@ def inventory(rows: list[Row]) -> list[oscal.InventoryItem]:
     return items
 
 
-def observation(row: Row, check, controls: list[Control], evidence: RunEvidence) -> oscal.Observation:
+def observation(
+    row: Row, check, controls: list[Control], evidence: RunEvidence, subject: oscal.SubjectReference
+) -> oscal.Observation:
     title = check.title if check else row.check_id
     props = [prop("check", row.check_id), prop("result", row.status)]
     props += [prop("severity", check.severity)] if check else []
@@ -277,18 +288,14 @@ def observation(row: Row, check, controls: list[Control], evidence: RunEvidence)
         props=props,
         methods=["TEST"],
         types=["finding"] if row.status in (FindingStatus.FAIL, FindingStatus.ERROR) else None,
-        origins=[oscal.Origin(actors=[oscal.OriginActor(type="tool", actor_uuid=AUTOMATED_CHECKS)])],
-        subjects=[
-            oscal.SubjectReference(
-                subject_uuid=stable_uuid("resource", row.resource_id), type="inventory-item", title=single_line(row.uid)
-            )
-        ],
+        origins=[TOOL_ORIGIN],
+        subjects=[subject],
         relevant_evidence=evidence.for_result(row.run_id, controls) or None,
         collected=row.checked_at,
     )
 
 
-def finding(account, control: Control, rows: list[Row]) -> oscal.Finding | None:
+def finding(account, control: Control, rows: list[Row], related: dict) -> oscal.Finding | None:
     """A control's determination in one account; None when its checks found nothing to judge there."""
     counts = {status: sum(1 for row in rows if row.status == status) for status in VERDICTS}
     if not any(counts.values()):
@@ -315,11 +322,7 @@ def finding(account, control: Control, rows: list[Row]) -> oscal.Finding | None:
                 else None,
             ),
         ),
-        related_observations=[
-            oscal.RelatedObservation(observation_uuid=row.observation_uuid)
-            for row in rows
-            if row.status in VERDICTS
-        ],
+        related_observations=[related[row] for row in rows if row.status in VERDICTS],
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -47,7 +48,14 @@ def control_id_of(control: Control) -> str:
 
 def prop(name: str, value: Any, *, ours: bool = True, remarks: str | None = None) -> oscal.Property:
     """A property; ours carry ControlTrace's namespace, OSCAL's own (label, sort-id...) none."""
-    return oscal.Property(name=name, value=single_line(str(value)), ns=NS if ours else None, remarks=remarks)
+    return _property(name, single_line(str(value)), NS if ours else None, remarks)
+
+
+@lru_cache(maxsize=8192)
+def _property(name: str, value: str, ns: str | None, remarks: str | None) -> oscal.Property:
+    # Validating a model costs about a millisecond, and most properties repeat (a status, `applicable: yes`):
+    # an equal one is shared; nothing changes a property once it is in a document.
+    return oscal.Property(name=name, value=value, ns=ns, remarks=remarks)
 
 
 def single_line(text: str) -> str:

@@ -19,7 +19,9 @@ from trestle.oscal import profile as oscal_profile
 from compliance.models import Control, Framework
 from oscal.building import control_id_of, file_name, metadata, organisation_party, prop, prose, stable_uuid
 
-SUMMARY_NOTE = "Summaries are ControlTrace's own words, not the standard's text; read the standard for its requirements."
+SUMMARY_NOTE = (
+    "Summaries are ControlTrace's own words, not the standard's text; read the standard for its requirements."
+)
 
 
 def catalog_build(framework: Framework, now: datetime) -> oscal_catalog.Catalog:

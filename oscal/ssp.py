@@ -92,11 +92,15 @@ def roles() -> list[oscal.Role]:
 def owner_party(user) -> oscal.Party:
     name = user.get_full_name() or user.get_username()
     return oscal.Party(
-        uuid=stable_uuid("party", "user", user.pk),
+        uuid=owner_uuid(user.pk),
         type="person",
         name=single_line(name),
         props=[prop("username", user.get_username())],
     )
+
+
+def owner_uuid(user_id: int) -> str:
+    return stable_uuid("party", "user", user_id)
 
 
 def system_characteristics(scope: str) -> oscal_ssp.SystemCharacteristics:
@@ -208,7 +212,7 @@ def implemented_requirement(
         by_components.append(automation(control, deciding[control], state))
     owner = None
     if control.owner_id:
-        owner = [oscal.ResponsibleRole(role_id=OWNER_ROLE, party_uuids=[stable_uuid("party", "user", control.owner_id)])]
+        owner = [oscal.ResponsibleRole(role_id=OWNER_ROLE, party_uuids=[owner_uuid(control.owner_id)])]
     return oscal_ssp.ImplementedRequirement(
         uuid=stable_uuid("implemented-requirement", control.framework.slug, control.ref),
         control_id=control_id_of(control),

@@ -171,8 +171,9 @@ def test_a_failing_checks_finding_appears_with_its_observation_and_the_evidence_
     assert backup["target"]["status"] == {"state": "not-satisfied", "reason": "fail"}
     assert observed["uuid"] in {item["observation-uuid"] for item in backup["related-observations"]}
     # The evidence the scan recorded for A.8.13: a back-matter resource with its download link and SHA-256.
-    report = Evidence.objects.get(produced_by=str(scanned), controls__framework__slug="iso27001-2022",
-                                  controls__ref="A.8.13")
+    report = Evidence.objects.get(
+        produced_by=str(scanned), controls__framework__slug="iso27001-2022", controls__ref="A.8.13"
+    )
     resources = {item["uuid"]: item for item in results["back-matter"]["resources"]}
     linked = [resources[evidence["href"][1:]] for evidence in observed["relevant-evidence"]]
     (rlink,) = [resource["rlinks"][0] for resource in linked if resource["title"] == report.title]

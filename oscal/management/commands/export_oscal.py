@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--model", required=True, choices=MODELS)
-        parser.add_argument("--framework", help="Only this framework (slug, e.g. iso27001-2022); required for a catalog.")
+        parser.add_argument("--framework", help="Only this framework (slug, e.g. iso27001-2022); a catalog needs one.")
         parser.add_argument("--out", type=Path, help="The file to write; standard output when left out.")
         parser.add_argument(
             "--base-url",
