@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.urls import reverse
 from trestle.oscal import assessment_results as oscal_ar
@@ -59,7 +60,7 @@ class Row:
     run_id: int
     checked_at: datetime
 
-    @property
+    @cached_property
     def observation_uuid(self) -> str:
         return stable_uuid("observation", self.account_id, self.check_id, self.resource_id)
 

@@ -32,8 +32,12 @@ def organisation() -> str:
 
 
 def stable_uuid(*parts: Any) -> str:
-    namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"{NS}:{organisation()}")
-    return str(uuid.uuid5(namespace, ":".join(str(part) for part in parts)))
+    return str(uuid.uuid5(uuid_namespace(organisation()), ":".join(str(part) for part in parts)))
+
+
+@lru_cache(maxsize=8)
+def uuid_namespace(organisation_name: str) -> uuid.UUID:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{NS}:{organisation_name}")
 
 
 def control_id(framework_slug: str, ref: str) -> str:
