@@ -18,22 +18,13 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def environment() -> dict:
-    env = dict(os.environ)
-    if not env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='ct-bench-oscal-')}/bench.sqlite3"
-    env.update({"CONTROLTRACE_TESTING": "true", "MEDIA_ROOT": tempfile.mkdtemp(prefix="ct-bench-media-")})
-    env.pop("REDIS_URL", None)
-    env.pop("CELERY_BROKER_URL", None)
-    return env
+from benchmarks.demo_scan import environment  # noqa: E402  (SQLite in a temporary folder, tasks in-process)
 
 
 def scan_demo_account():

@@ -25,12 +25,12 @@ from oscal.building import (
     absolute,
     back_matter,
     control_id_of,
-    metadata,
     organisation,
-    organisation_party,
     prop,
+    scope_of,
     single_line,
     stable_uuid,
+    state_metadata,
 )
 from oscal.ssp import AUTOMATED_CHECKS
 from scanners.checks import base as checks
@@ -83,13 +83,14 @@ ROW_FIELDS = [
 def assessment_results_build(
     framework: Framework | None, now: datetime, base_url: str = ""
 ) -> oscal_ar.AssessmentResults:
-    deciding = {
-        control: speaks
+    in_scope = [
+        (control, speaks)
         for control, speaks in checks_deciding().items()
         if framework is None or control.framework_id == framework.pk
-    }
+    ]
+    deciding = dict(sorted(in_scope, key=lambda item: (item[0].framework.position, item[0].sort_key)))
     controls_of_check: dict[str, list[Control]] = defaultdict(list)
-    for control, speaks in sorted(deciding.items(), key=lambda item: (item[0].framework.slug, item[0].sort_key)):
+    for control, speaks in deciding.items():
         for check_id in speaks:
             controls_of_check[check_id].append(control)
     rows = [
@@ -105,15 +106,10 @@ def assessment_results_build(
     for row in rows:
         by_account[row.account_id].append(row)
     accounts = CloudAccount.objects.filter(pk__in=list(by_account)).order_by("name")
-    scope = framework.name if framework else "all frameworks"
+    key, scope = scope_of(framework)
     return oscal_ar.AssessmentResults(
-        uuid=stable_uuid("assessment-results", framework.slug if framework else "all"),
-        metadata=metadata(
-            f"Latest automated check results of {organisation()} ({scope})",
-            now.isoformat(timespec="seconds"),
-            now,
-            parties=[organisation_party()],
-        ),
+        uuid=stable_uuid("assessment-results", key),
+        metadata=state_metadata(f"Latest automated check results of {organisation()} ({scope})", now),
         import_ap=oscal_ar.ImportAp(href=f"#{PLAN}"),
         results=[
             account_result(account, by_account[account.pk], runs, controls_of_check, deciding, evidence)

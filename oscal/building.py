@@ -10,6 +10,7 @@ installations do not hand out the same ones.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -81,6 +82,17 @@ def metadata(title: str, version: str, now: datetime, **fields: Any) -> oscal.Me
         props=[prop("generator", TOOL)],
         **fields,
     )
+
+
+def state_metadata(title: str, now: datetime, people: Iterable[oscal.Party] = (), **fields: Any) -> oscal.Metadata:
+    """The metadata of a document reporting the register's state: its version is the moment it was read."""
+    version = now.isoformat(timespec="seconds")
+    return metadata(title, version, now, parties=[organisation_party(), *people], **fields)
+
+
+def scope_of(framework: Framework | None) -> tuple[str, str]:
+    """(key for UUIDs, words for titles) of a document covering one framework or all of them."""
+    return (framework.slug, framework.name) if framework else ("all", "all frameworks")
 
 
 def organisation_party() -> oscal.Party:

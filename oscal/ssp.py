@@ -24,13 +24,13 @@ from oscal.building import (
     back_matter,
     control_id_of,
     file_name,
-    metadata,
     organisation,
-    organisation_party,
     prop,
     prose,
+    scope_of,
     single_line,
     stable_uuid,
+    state_metadata,
 )
 from scanners.models import CloudAccount
 from scanners.verdict import Speaks, checks_deciding
@@ -59,15 +59,14 @@ def ssp_build(framework: Framework | None, now: datetime, base_url: str = "") ->
     controls = list(controls)
     owners = {control.owner_id: control.owner for control in controls if control.owner_id}
     documents = {document.pk: document for control in controls for document in control.documents.all()}
-    scope = framework.name if framework else "all frameworks"
+    key, scope = scope_of(framework)
     return oscal_ssp.SystemSecurityPlan(
-        uuid=stable_uuid("ssp", framework.slug if framework else "all"),
-        metadata=metadata(
+        uuid=stable_uuid("ssp", key),
+        metadata=state_metadata(
             f"System Security Plan of {organisation()} ({scope})",
-            now.isoformat(timespec="seconds"),
             now,
+            people=[owner_party(owner) for owner in owners.values()],
             roles=roles(),
-            parties=[organisation_party(), *(owner_party(owner) for owner in owners.values())],
         ),
         import_profile=oscal_ssp.ImportProfile(href=file_name("profile", framework)),
         system_characteristics=system_characteristics(scope),
