@@ -5,7 +5,7 @@ import json
 import pytest
 
 from compliance.models import Control
-from tests.oscal.conftest import schema_errors
+from tests.oscal.schemas import schema_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from compliance.models import Control, ControlStatus, Document, DocumentLink, Framework
 from evidence.models import Evidence
 from scanners.models import CheckStatus
-from tests.oscal.conftest import schema_errors
+from tests.oscal.schemas import schema_errors
 
 pytestmark = pytest.mark.django_db
 

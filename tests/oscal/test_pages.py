@@ -20,7 +20,7 @@ from accounts.models import Role
 from compliance.models import Control, Document, DocumentLink
 from tests.conftest import make_member
 from tests.evidence.test_package import verify
-from tests.oscal.conftest import schema_errors
+from tests.oscal.schemas import schema_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -111,9 +111,7 @@ def test_a_package_of_one_framework_carries_that_frameworks_documents(tmp_path, 
     call_command("export_audit_package", "--out", str(out), "--framework", "soc2-2017")
 
     names = {name for name in zipfile.ZipFile(out).namelist() if name.startswith("oscal/")}
-    assert names == {
-        f"oscal/{model}-soc2-2017.json" for model in ("catalog", "profile", "ssp", "assessment-results")
-    }
+    assert names == {f"oscal/{model}-soc2-2017.json" for model in ("catalog", "profile", "ssp", "assessment-results")}
 
 
 def imported_apps(app: str) -> set[str]:
