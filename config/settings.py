@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "compliance",
     "evidence",
     "scanners",
+    "oscal",
 ]
 
 MIDDLEWARE = [
@@ -367,3 +368,7 @@ LOGIN_REDIRECT_URL_FAILURE = "/login/"
 if OIDC_RP_CLIENT_ID and not (OIDC_OP_DISCOVERY or OIDC_OP_AUTHORIZATION_ENDPOINT):
     raise ImproperlyConfigured("OIDC_RP_CLIENT_ID is set: set OIDC_OP_DISCOVERY (or the OIDC_OP_*_ENDPOINT values).")
 AUTHENTICATION_BACKENDS += ["accounts.sso.SingleSignOnBackend"]
+# OSCAL export (docs/oscal.md): the organisation named in the documents (and in their UUIDs' namespace), and
+# where ControlTrace is served, for absolute links from the command and the audit package (relative if empty).
+OSCAL_ORGANISATION = env_str("OSCAL_ORGANISATION", "The organisation")
+OSCAL_BASE_URL = env_str("OSCAL_BASE_URL", "")

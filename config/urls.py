@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("audit/", include("evidence.audit_urls")),
+    path("audit/oscal/", include("oscal.urls")),
     path("evidence/", include("evidence.browse_urls")),
     path("", include("config.api_urls")),
     path("", include("compliance.urls")),

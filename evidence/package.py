@@ -60,6 +60,16 @@ INDEX_HEADER = [
 ]
 
 Progress = Callable[[int, int], None]
+# A section another app adds to every package: it gets the scope and the writer's `add(path, bytes)`, so its
+# files are hashed into the manifest like the rest. Apps register theirs in AppConfig.ready() (the OSCAL
+# export does), which keeps evidence free of imports from the apps above it.
+Section = Callable[["Scope", Callable[[str, bytes], dict]], None]
+SECTIONS: list[Section] = []
+
+
+def package_section_register(section: Section) -> None:
+    if section not in SECTIONS:
+        SECTIONS.append(section)
 
 
 @dataclass
@@ -194,8 +204,16 @@ def index_row(item: Evidence, name: str, verdict: str, now) -> list:
     ]
 
 
-def package_write(*, out: IO[bytes], scope: Scope, requested_by: str, progress: Progress | None = None) -> Report:
-    """Write the whole package to `out` (a binary, seekable file) and return what it holds."""
+def package_write(
+    *,
+    out: IO[bytes],
+    scope: Scope,
+    requested_by: str,
+    progress: Progress | None = None,
+    sections: list[Section] | None = None,
+) -> Report:
+    """Write the whole package to `out` (a binary, seekable file) and return what it holds; `sections` are
+    the registered ones (SECTIONS) unless given."""
     now = timezone.now()
     report = Report()
     controls = controls_with_evidence(scope, evidence_in_scope(scope))
@@ -219,6 +237,8 @@ def package_write(*, out: IO[bytes], scope: Scope, requested_by: str, progress: 
             report.controls += 1
             report.evidence_entries += len(rows)
         write_requests_and_comments(writer, scope)
+        for section in SECTIONS if sections is None else sections:
+            section(scope, writer.add)
         ledger_slice_write(writer.add)  # the hash chain up to its head, checked offline as docs/ledger.md shows
         manifest = {
             "format": FORMAT,
