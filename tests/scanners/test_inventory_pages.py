@@ -34,6 +34,8 @@ def test_the_inventory_lists_resources_with_when_they_were_seen_and_how_many_res
     assert uids(client.get(url, {"present": "no"})) == []
     text = page.content.decode()
     assert "First seen" in text and "Last seen" in text and "prod" in text
+    listed = client.get("/api/resources/", {"search": "sg-", "region": "eu-west-1"}).json()["results"]
+    assert [row["uid"] for row in listed] == ["sg-open"]  # the API list takes the same filters
 
 
 def test_a_resource_page_shows_its_latest_results_and_every_scans_findings(
