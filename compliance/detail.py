@@ -18,8 +18,30 @@ from compliance import forms, history
 from compliance.models import Control, ControlComment, ControlMapping, DocumentLink, MappingRelation, TicketLink
 from compliance.state import VERDICT_RELATIONS, DerivedState, control_states
 
-EVIDENCE_SHOWN = 50
 THREADS_SHOWN = 50
+# The newest current and superseded items; the evidence browser pages through all of them. Rendering
+# these rows was most of the page's time (docs/benchmarks.md, "Pages at scale").
+EVIDENCE_SHOWN = 20
+# Only what the sections show: these lists are the page's longest, and full rows (a person's password hash,
+# an evidence item's description) cost time to load for nothing.
+EVIDENCE_FIELDS = (
+    "id",
+    "kind",
+    "title",
+    "file",
+    "url",
+    "sha256",
+    "collected_at",
+    "valid_until",
+    "produced_by",
+    "collected_by__username",
+    "collected_by__first_name",
+    "collected_by__last_name",
+)
+PEOPLE_FIELDS = ("linked_by__username", "linked_by__first_name", "linked_by__last_name")
+LINK_FIELDS = ("control_id", "origin", "linked_at", *PEOPLE_FIELDS)
+DOCUMENT_LINK_FIELDS = (*LINK_FIELDS, "document__title", "document__kind", "document__url")
+TICKET_LINK_FIELDS = (*LINK_FIELDS, "ticket__system", "ticket__key", "ticket__url", "ticket__title", "ticket__state")
 # Sections that apps above compliance add to the control page (compliance never imports them): each
 # builder takes the control and returns its section's context. `scanners` adds which sources evidence it.
 ADDED_SECTIONS: dict[str, Callable[[Control], dict]] = {}
@@ -61,10 +83,10 @@ def control_for_page(queryset, framework: str, ref: str) -> Control | None:
     return queryset.select_related("framework", "owner").filter(framework__slug=framework, ref=ref).first()
 
 
-def state_section(control: Control, user) -> dict:
+def state_section(control: Control, user, derived: DerivedState | None = None) -> dict:
     return {
         "control": control,
-        "derived": control_states([control])[control.pk],
+        "derived": derived or control_states([control])[control.pk],
         "can_edit": roles.can_edit_control(user, control),
         "can_contribute": roles.can_contribute(user),
         "can_manage": roles.can_manage(user),
@@ -76,7 +98,9 @@ def record_section(control: Control, user, form: forms.ControlRecordForm | None 
 
 
 def documents_section(control: Control, user, form: forms.DocumentLinkForm | None = None, search: str = "") -> dict:
-    links = DocumentLink.objects.filter(control=control).select_related("document", "linked_by")
+    links = (
+        DocumentLink.objects.filter(control=control).select_related("document", "linked_by").only(*DOCUMENT_LINK_FIELDS)
+    )
     can_contribute = roles.can_contribute(user)
     if can_contribute and form is None:
         form = forms.DocumentLinkForm(control=control, search=search)
@@ -88,7 +112,7 @@ def documents_section(control: Control, user, form: forms.DocumentLinkForm | Non
 
 
 def tickets_section(control: Control, user, form: forms.TicketLinkForm | None = None) -> dict:
-    links = TicketLink.objects.filter(control=control).select_related("ticket", "linked_by")
+    links = TicketLink.objects.filter(control=control).select_related("ticket", "linked_by").only(*TICKET_LINK_FIELDS)
     can_contribute = roles.can_contribute(user)
     return {
         "control": control,
@@ -98,11 +122,14 @@ def tickets_section(control: Control, user, form: forms.TicketLinkForm | None = 
 
 
 def evidence_section(control: Control, user, added=None) -> dict:
-    items = control.evidence.select_related("collected_by", "superseded_by").order_by("-collected_at", "-pk")
+    items = control.evidence.order_by("-collected_at", "-pk")
+    current = items.filter(superseded_by__isnull=True).select_related("collected_by").only(*EVIDENCE_FIELDS)
+    superseded = items.filter(superseded_by__isnull=False).select_related("superseded_by")
+    superseded = superseded.only("id", "title", "collected_at", "superseded_by__id", "superseded_by__title")
     return {
         "control": control,
-        "current_evidence": list(items.filter(superseded_by__isnull=True)[:EVIDENCE_SHOWN]),
-        "superseded_evidence": list(items.filter(superseded_by__isnull=False)[:EVIDENCE_SHOWN]),
+        "current_evidence": list(current[:EVIDENCE_SHOWN]),
+        "superseded_evidence": list(superseded[:EVIDENCE_SHOWN]),
         "evidence_shown": EVIDENCE_SHOWN,
         "evidence_added": added,
         "can_add_evidence": roles.can_contribute(user),
@@ -124,7 +151,8 @@ def exemptions_section(control: Control, user, form: forms.ExemptionForm | None 
     }
 
 
-def mapped_section(control: Control) -> dict:
+def _mappings(control: Control) -> list[tuple[Control, str, str]]:
+    """(the other control, the relation read from this control's end, origin) of each published mapping."""
     mappings = ControlMapping.objects.filter(Q(source=control) | Q(target=control)).select_related(
         "source__framework", "target__framework"
     )
@@ -135,7 +163,12 @@ def mapped_section(control: Control) -> dict:
         else:
             other, relation = mapping.source, INVERSE.get(mapping.relation, mapping.relation)
         rows.append((other, relation, mapping.origin))
-    states = control_states([other for other, _, _ in rows])
+    return rows
+
+
+def mapped_section(control: Control, rows=None, states: dict[int, DerivedState] | None = None) -> dict:
+    rows = _mappings(control) if rows is None else rows
+    states = control_states([other for other, _, _ in rows]) if states is None else states
     mapped = [
         Mapped(
             other,
@@ -174,14 +207,17 @@ def comments_section(control: Control, user, form: forms.CommentForm | None = No
 
 
 def page_context(control: Control, user) -> dict:
+    # The control's state and its mapped controls' states in one call (two queries, not four).
+    mappings = _mappings(control)
+    states = control_states([control, *(other for other, _, _ in mappings)])
     return {
-        **state_section(control, user),
+        **state_section(control, user, derived=states[control.pk]),
         **record_section(control, user),
         **documents_section(control, user),
         **tickets_section(control, user),
         **evidence_section(control, user),
         **exemptions_section(control, user),
-        **mapped_section(control),
+        **mapped_section(control, mappings, states),
         **history_section(control),
         **comments_section(control, user),
         **{key: value for build in ADDED_SECTIONS.values() for key, value in build(control).items()},

@@ -15,8 +15,14 @@ from evidence.validation import validate_evidence_upload
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    controls = ControlRefField(many=True, read_only=True, source="tagged_controls")
-    collected_by = UsernameField(read_only=True)
+    """Reads plain values the list query annotates (`evidence.api.listed_evidence`) and the control tags fetched
+    for the page at once: a list of evidence grows without bound, and a model instance per user, newer item and
+    control (with its framework) was most of its time."""
+
+    controls = serializers.ListField(
+        child=serializers.CharField(), read_only=True, source="control_tags", help_text="framework:ref of each control"
+    )
+    collected_by = serializers.CharField(read_only=True, allow_null=True, source="collected_by_username")
     file_name = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
     supersedes = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
@@ -56,8 +62,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_superseded_by(self, item: Evidence) -> int | None:
-        newer = getattr(item, "superseded_by", None)  # the reverse side of a one-to-one raises when absent
-        return newer.pk if newer else None
+        return item.superseded_by_pk
 
 
 class EvidenceInputSerializer(serializers.Serializer):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -283,10 +283,14 @@ class ResourceFilter(django_filters.FilterSet):
     uid = django_filters.CharFilter(lookup_expr="icontains", label="Uid contains")
     gone = django_filters.BooleanFilter(field_name="gone_at", lookup_expr="isnull", exclude=True)
     seen_after = UtcDateTimeFilter(field_name="last_seen", lookup_expr="gte")
+    search = django_filters.CharFilter(method="filter_search", label="Name or uid contains (as the inventory page)")
 
     class Meta:
         model = Resource
-        fields = ["account", "type", "region", "uid", "placeholder", "gone", "seen_after"]
+        fields = ["account", "type", "region", "uid", "placeholder", "gone", "seen_after", "search"]
+
+    def filter_search(self, qs, name, value):
+        return qs.filter(Q(uid__icontains=value) | Q(name__icontains=value))
 
 
 class ResourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):

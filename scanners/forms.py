@@ -2,6 +2,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from scanners.checks import base as checks
 from scanners.models import CheckSetting, CloudAccount, FindingStatus, Provider
@@ -26,6 +27,11 @@ class FindingFilterForm(forms.Form):
     control = forms.CharField(
         required=False, max_length=80, label="Control", help_text="framework:ref, e.g. iso27001-2022:A.8.20"
     )
+    group = forms.ChoiceField(
+        required=False,
+        label="Show",
+        choices=[("", "One row per result"), ("check", "Grouped by check"), ("resource", "Grouped by resource")],
+    )
 
     def __init__(self, *args, checks=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,6 +55,40 @@ class FindingFilterForm(forms.Form):
         if data["control"]:
             self.speaks = checks_deciding_for(data["control"])
             queryset = queryset.filter(check_id__in=list(self.speaks))
+        return queryset
+
+
+class ResourceFilterForm(forms.Form):
+    """Filters of the inventory; every field is optional and narrows the list."""
+
+    search = forms.CharField(required=False, max_length=200, label="Name or uid contains")
+    account = forms.ModelChoiceField(required=False, queryset=CloudAccount.objects.all(), empty_label="Any account")
+    type = forms.ChoiceField(required=False)
+    region = forms.CharField(required=False, max_length=40)
+    present = forms.ChoiceField(
+        required=False, label="Seen", choices=[("", "Present or gone"), ("yes", "Present"), ("no", "Gone")]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The types the checks judge, from the registry: listing the table's own types would read every row.
+        types = sorted({check.resource_type for check in checks.all_checks()})
+        self.fields["type"].choices = [("", "Any type"), *((kind, kind) for kind in types)]
+
+    def apply(self, queryset):
+        if not self.is_valid():
+            return queryset.none()
+        data = self.cleaned_data
+        if data["search"]:
+            queryset = queryset.filter(Q(uid__icontains=data["search"]) | Q(name__icontains=data["search"]))
+        if data["account"]:
+            queryset = queryset.filter(account=data["account"])
+        if data["type"]:
+            queryset = queryset.filter(type=data["type"])
+        if data["region"]:
+            queryset = queryset.filter(region=data["region"])
+        if data["present"]:
+            queryset = queryset.filter(gone_at__isnull=data["present"] == "yes")
         return queryset
 
 

@@ -211,6 +211,11 @@ class ScanUnit(models.Model):
         return f"{self.service} in {self.region} (scan {self.run_id})"
 
 
+# The inventory's order, an index of the resource table: a page of resources at any depth is read by its
+# position (config/keyset.py), filtered by account or region as the index is walked.
+RESOURCES_ORDER = ("type", "region", "uid", "id")
+
+
 class ResourceQuerySet(models.QuerySet):
     def visible_to(self, user) -> ResourceQuerySet:
         return self.filter(account__in=CloudAccount.objects.visible_to(user))
@@ -241,10 +246,16 @@ class Resource(models.Model):
     class Meta:
         ordering = ["type", "region", "uid"]
         constraints = [models.UniqueConstraint(fields=["account", "uid"], name="resource_unique_uid")]
-        indexes = [models.Index(fields=["account", "type", "region"])]
+        indexes = [
+            models.Index(fields=["account", "type", "region"]),
+            models.Index(fields=list(RESOURCES_ORDER), name="resource_list"),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.uid
+
+    def get_absolute_url(self) -> str:
+        return reverse("resource-detail", args=[self.pk])
 
 
 class FindingStatus(models.TextChoices):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -14,17 +14,30 @@ from django_htmx.http import trigger_client_event
 
 from accounts import roles
 from accounts.decorators import manager_required, viewer_required
-from config.keyset import InvalidCursor, KeysetPage, keyset_page_with_total, page_number_redirect
+from config.keyset import InvalidCursor, KeysetPage, keyset_page, keyset_page_with_total, page_number_redirect
 from scanners import engine
 from scanners.check_settings import check_settings_of
 from scanners.checks import base as checks
-from scanners.forms import CheckSettingForm, FindingFilterForm, setting_value_as_text
-from scanners.models import RESULTS_ORDER, CheckSetting, CheckStatus, CloudAccount, RunState, ScanRun
+from scanners.forms import CheckSettingForm, FindingFilterForm, ResourceFilterForm, setting_value_as_text
+from scanners.models import (
+    RESOURCES_ORDER,
+    RESULTS_ORDER,
+    CheckSetting,
+    CheckStatus,
+    CloudAccount,
+    FindingStatus,
+    Resource,
+    RunState,
+    ScanRun,
+)
 from scanners.services import check_setting_change, check_setting_reset, scan_request, schedule_describe
 from scanners.verdict import controls_of_checks
 
 RUNS_PER_PAGE = 25
 FINDINGS_PER_PAGE = 100
+RESOURCES_PER_PAGE = 100
+RESOURCES_PER_GROUPED_PAGE = 25
+HISTORY_PER_PAGE = 50
 
 
 def _registry() -> dict[str, checks.Check]:
@@ -39,18 +52,23 @@ def _with_checks(rows, registry: dict[str, checks.Check]) -> list:
     links, and rendering them a hundred times was most of the page's template time.
     """
     rows = list(rows)
-    used = {row.check_id: registry[row.check_id] for row in rows if row.check_id in registry}
-    controls = controls_of_checks(list(used.values()))
-    cells = {
-        check.id: render_to_string(
-            "scanners/_finding_controls.html", {"controls": [controls[r] for r in check.controls if r in controls]}
-        )
-        for check in used.values()
-    }
+    cells = _controls_cells([registry[row.check_id] for row in rows if row.check_id in registry])
     for row in rows:
         row.check = registry.get(row.check_id)
         row.controls_cell = cells.get(row.check_id, "—")
     return rows
+
+
+def _controls_cells(used: list[checks.Check]) -> dict[str, str]:
+    """Each check's controls cell, rendered once: one query for the Control rows of all of them."""
+    used = list({check.id: check for check in used}.values())
+    controls = controls_of_checks(used)
+    return {
+        check.id: render_to_string(
+            "scanners/_finding_controls.html", {"controls": [controls[r] for r in check.controls if r in controls]}
+        )
+        for check in used
+    }
 
 
 @require_safe
@@ -141,13 +159,57 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     )
     if form.is_bound:
         latest = form.apply(latest)
-    page = _findings_page(request, latest)
-    for row in page.rows:  # why each result concerns the control the list is filtered by
-        row.speaks = form.speaks.get(row.check_id)
-    concerning = form.cleaned_data.get("control") if form.is_bound and form.is_valid() else ""
-    return TemplateResponse(
-        request, "scanners/finding_list.html", {"form": form, "page": page, "concerning": concerning}
-    )
+    valid = form.is_bound and form.is_valid()
+    context = {"form": form, "concerning": form.cleaned_data.get("control") if valid else ""}
+    group = form.cleaned_data.get("group") if valid else ""
+    if group == "check":
+        context["check_groups"] = _by_check(latest, registry)
+    elif group == "resource":
+        context["page"] = _by_resource(request, latest)
+    else:
+        context["page"] = page = _findings_page(request, latest)
+        for row in page.rows:  # why each result concerns the control the list is filtered by
+            row.speaks = form.speaks.get(row.check_id)
+    return TemplateResponse(request, "scanners/finding_list.html", context)
+
+
+def _by_check(latest, registry: dict[str, checks.Check]) -> list[dict]:
+    """One row per check with its results counted by status, most failures first: one GROUP BY over the
+    latest results (one row per check and resource, however many scans were kept), bounded by the checks."""
+    counted = latest.order_by().values_list("check_id", "status").annotate(n=Count("*"))
+    groups: dict[str, dict] = {}
+    for check_id, status, n in counted:
+        group = groups.setdefault(check_id, {"check_id": check_id, "check": registry.get(check_id), "total": 0})
+        group[status] = n
+        group["total"] += n
+    rows = sorted(groups.values(), key=lambda g: (-g.get("fail", 0), -g.get("error", 0), g["check_id"]))
+    cells = _controls_cells([g["check"] for g in rows if g["check"]])
+    for group in rows:
+        group["controls_cell"] = cells.get(group["check_id"], "—")
+    return rows
+
+
+def _by_resource(request: HttpRequest, latest) -> KeysetPage:
+    """A page of resources that have a result matching the filters, in the inventory's order, each with
+    those results: three queries (the page, its estimate, the results of its resources) at any depth."""
+    matching = latest.filter(resource=OuterRef("pk"))
+    resources = Resource.objects.visible_to(request.user).filter(Exists(matching)).select_related("account")
+    try:
+        page = keyset_page_with_total(
+            resources.defer("config", "tags"),
+            ordering=RESOURCES_ORDER,
+            cursor=request.GET.get("cursor"),
+            size=RESOURCES_PER_GROUPED_PAGE,
+        )
+    except InvalidCursor as exc:
+        raise Http404("This page of resources does not exist.") from exc
+    results = latest.filter(resource__in=[resource.pk for resource in page.rows]).order_by("resource_id", "status")
+    by_resource: dict[int, list] = {}
+    for row in _with_checks(results, _registry()):
+        by_resource.setdefault(row.resource_id, []).append(row)
+    for resource in page.rows:
+        resource.results = by_resource.get(resource.pk, [])
+    return page
 
 
 HISTORY_SHOWN = 50
@@ -223,3 +285,47 @@ def check_setting_reset_view(request: HttpRequest, account_id: int) -> HttpRespo
         check_setting_reset(account=account, check_id=data["check_id"], key=data["key"], actor=request.user)
 
     return _check_setting_write(request, account_id, reset)
+
+
+@require_safe
+@viewer_required
+def resource_list(request: HttpRequest) -> HttpResponse:
+    """The inventory: every resource a scan has seen, with how many of its latest results fail."""
+    form = ResourceFilterForm(request.GET or None)
+    failing = CheckStatus.objects.filter(resource=OuterRef("pk"), status=FindingStatus.FAIL)
+    resources = (
+        Resource.objects.visible_to(request.user)
+        .select_related("account")
+        .defer("config", "tags")
+        .annotate(failing=Subquery(failing.order_by().values("resource").annotate(n=Count("id")).values("n")))
+    )
+    if form.is_bound:
+        resources = form.apply(resources)
+    try:
+        page = keyset_page_with_total(
+            resources, ordering=RESOURCES_ORDER, cursor=request.GET.get("cursor"), size=RESOURCES_PER_PAGE
+        )
+    except InvalidCursor as exc:
+        raise Http404("This page of resources does not exist.") from exc
+    return TemplateResponse(request, "scanners/resource_list.html", {"form": form, "page": page})
+
+
+@require_safe
+@viewer_required
+def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One resource: what it is, its latest result per check, and every scan's findings on it, newest first."""
+    resource = get_object_or_404(Resource.objects.visible_to(request.user).select_related("account"), pk=pk)
+    latest = _with_checks(resource.check_statuses.order_by(*RESULTS_ORDER), _registry())
+    history = resource.findings.select_related("run").defer("details", "run__errors", "run__check_settings")
+    try:
+        page = keyset_page(history, ordering=HISTORY_ORDER, cursor=request.GET.get("cursor"), size=HISTORY_PER_PAGE)
+    except InvalidCursor as exc:
+        raise Http404("This page of findings does not exist.") from exc
+    context = {"resource": resource, "latest": latest, "page": page, "registry": _registry()}
+    for row in page.rows:
+        row.check = context["registry"].get(row.check_id)
+    return TemplateResponse(request, "scanners/resource_detail.html", context)
+
+
+# A resource's findings, newest scan first: the foreign key's index finds the resource's rows, a few per scan.
+HISTORY_ORDER = ("-run_id", "-id")
