@@ -1,0 +1,218 @@
+"""Reading the JSON of `terraform show -json PLANFILE` (Terraform's plan representation, format 1.x).
+
+What the checks need of it: each planned managed resource with its values after apply (`change.after`), the
+values known only after apply (`change.after_unknown`), and from `configuration` which attributes the code sets
+and which other resources they refer to (a new bucket's versioning names `aws_s3_bucket.logs.id`, a value the
+plan does not know yet, so the link is read from the configuration).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanners.plan.unknown import Unknown, is_known
+
+SUPPORTED_FORMATS = ("1.",)
+JUDGED_ACTIONS = ({"create"}, {"update"}, {"no-op"}, {"delete", "create"}, {"create", "delete"})
+INDEX = re.compile(r"\[[^\]]*\]")
+NOT_RESOURCES = {"var", "local", "module", "data", "each", "count", "path", "self", "terraform"}
+UNSET = object()  # `get(..., unset=UNSET)`: no default for an attribute the code leaves to the provider
+
+
+class PlanError(ValueError):
+    """The file is not a Terraform plan this reader understands; the message says what is wrong."""
+
+
+@dataclass
+class PlanResource:
+    """One planned managed resource (one instance of a `count` or `for_each`)."""
+
+    address: str
+    type: str
+    name: str
+    index: Any
+    module: str  # "" in the root module, else "module.network" (instance keys removed)
+    actions: list[str]
+    values: dict  # `after`, with an Unknown wherever `after_unknown` marks a value
+    expressions: dict = field(default_factory=dict)  # this resource's configuration, as `configuration` gives it
+
+    @property
+    def config_address(self) -> str:
+        return f"{self.module + '.' if self.module else ''}{self.type}.{self.name}"
+
+    def get(self, path: str, unset: Any = UNSET) -> Any:
+        """The planned value at `path` (`versioning_configuration.0.status`).
+
+        A value the code does not set and the plan does not know is the provider's to choose: with `unset`
+        given, that is the value AWS gives a new resource; otherwise it stays Unknown. A value the code sets
+        but the plan does not know stays Unknown whatever `unset` says.
+        """
+        value: Any = self.values
+        for part in path.split("."):
+            if isinstance(value, Unknown):
+                break
+            if isinstance(value, list):
+                value = value[int(part)] if part.isdigit() and int(part) < len(value) else None
+            elif isinstance(value, dict):
+                value = value.get(part)
+            else:
+                value = None
+            if value is None:
+                break
+        top = path.split(".", 1)[0]
+        if unset is not UNSET and (value is None or (isinstance(value, Unknown) and not self.sets(top))):
+            return unset
+        return value
+
+    def block(self, name: str) -> dict:
+        """The first (only) nested block `name`, or {} when the code has none."""
+        blocks = self.get(name, unset=[])
+        if isinstance(blocks, Unknown):
+            return {}
+        return blocks[0] if blocks else {}
+
+    def sets(self, attribute: str) -> bool:
+        """The configuration gives this attribute a value (a constant or an expression)."""
+        return attribute in self.expressions
+
+    def references(self, attribute: str) -> set[str]:
+        """Configuration addresses of the resources the attribute's expression refers to."""
+        found: set[str] = set()
+        for reference in references_in(self.expressions.get(attribute)):
+            parts = INDEX.sub("", reference).split(".")
+            if len(parts) >= 2 and parts[0] not in NOT_RESOURCES:
+                found.add(f"{self.module + '.' if self.module else ''}{parts[0]}.{parts[1]}")
+        return found
+
+    def identifiers(self) -> set[str]:
+        """The known values other resources may name this one by (id, ARN, name, bucket)."""
+        return {
+            value
+            for key in ("id", "arn", "name", "bucket", "key_id")
+            if isinstance(value := self.values.get(key), str) and is_known(value)
+        }
+
+
+def references_in(expression: Any) -> list[str]:
+    if isinstance(expression, dict):
+        found = list(expression.get("references") or [])
+        for key, value in expression.items():
+            if key not in ("references", "constant_value"):
+                found += references_in(value)
+        return found
+    if isinstance(expression, list):
+        return [reference for item in expression for reference in references_in(item)]
+    return []
+
+
+def filled(after: Any, unknown: Any, path: str) -> Any:
+    """`after` with an Unknown wherever `after_unknown` says the value is known only after apply."""
+    if unknown is True:
+        return Unknown(path)
+    if isinstance(after, dict):
+        marks = unknown if isinstance(unknown, dict) else {}
+        keys = set(after) | {key for key, mark in marks.items() if mark is True or isinstance(mark, dict | list)}
+        return {key: filled(after.get(key), marks.get(key), f"{path}.{key}") for key in keys}
+    if isinstance(after, list):
+        marks = unknown if isinstance(unknown, list) else []
+        return [
+            filled(item, marks[i] if i < len(marks) else None, f"{path}[{i}]") for i, item in enumerate(after)
+        ]
+    return after
+
+
+class Plan:
+    """The planned resources of one `terraform show -json` document, with their configuration."""
+
+    def __init__(self, data: Any) -> None:
+        if not isinstance(data, dict):
+            raise PlanError("a plan is a JSON object, the output of `terraform show -json PLANFILE`")
+        version = data.get("format_version")
+        if not isinstance(version, str) or not version.startswith(SUPPORTED_FORMATS):
+            raise PlanError(f"format_version {version!r} is not a Terraform plan representation 1.x")
+        changes = data.get("resource_changes", [])
+        if not isinstance(changes, list):
+            raise PlanError("resource_changes must be a list")
+        self.variables = {key: (item or {}).get("value") for key, item in (data.get("variables") or {}).items()}
+        self.configuration = data.get("configuration") or {}
+        expressions = configured_resources(self.configuration.get("root_module") or {}, "")
+        self.resources = [resource_of(item, expressions) for item in changes if judged(item)]
+        self.by_config: dict[str, list[PlanResource]] = {}
+        for resource in self.resources:
+            self.by_config.setdefault(resource.config_address, []).append(resource)
+
+    def of_type(self, *types: str) -> list[PlanResource]:
+        return [resource for resource in self.resources if resource.type in types]
+
+    def pointing_at(self, target: PlanResource, attribute: str, *types: str) -> list[PlanResource]:
+        """Resources of `types` whose `attribute` names `target`: by a known identifier, else by reference."""
+        return [item for item in self.of_type(*types) if self.names(item, attribute, target)]
+
+    def names(self, item: PlanResource, attribute: str, target: PlanResource) -> bool:
+        value = item.get(attribute)
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(one, str) and one in target.identifiers() for one in values):
+            return True
+        if target.config_address not in item.references(attribute):
+            return False
+        siblings = self.by_config.get(target.config_address, [])
+        return len(siblings) == 1 or item.index == target.index
+
+    def referred(self, item: PlanResource, attribute: str, *types: str) -> list[PlanResource]:
+        """The planned resources of `types` that `item.attribute` names."""
+        return [target for target in self.of_type(*types) if self.names(item, attribute, target)]
+
+    def region(self) -> str:
+        """The AWS provider's region: a constant or a variable of the root module, else unknown."""
+        provider = (self.configuration.get("provider_config") or {}).get("aws") or {}
+        region = (provider.get("expressions") or {}).get("region") or {}
+        if "constant_value" in region:
+            return str(region["constant_value"])
+        for reference in region.get("references") or []:
+            if reference.startswith("var.") and isinstance(self.variables.get(reference[4:]), str):
+                return self.variables[reference[4:]]
+        return "unknown"
+
+
+def judged(item: Any) -> bool:
+    """Managed resources that will exist after apply; deletions and data sources are not judged."""
+    if not isinstance(item, dict) or item.get("mode", "managed") != "managed":
+        return False
+    actions = set(((item.get("change") or {}).get("actions")) or [])
+    return any(actions == allowed for allowed in JUDGED_ACTIONS)
+
+
+def resource_of(item: dict, expressions: dict[str, dict]) -> PlanResource:
+    change = item.get("change") or {}
+    address, kind = item.get("address"), item.get("type")
+    if not isinstance(address, str) or not isinstance(kind, str):
+        raise PlanError(f"a resource change without its address or type: {str(item)[:120]}")
+    after = change.get("after")
+    if not isinstance(after, dict):
+        raise PlanError(f"{address}: change.after must be an object")
+    module = INDEX.sub("", item.get("module_address") or "")
+    resource = PlanResource(
+        address=address,
+        type=kind,
+        name=str(item.get("name")),
+        index=item.get("index"),
+        module=module,
+        actions=list(change.get("actions") or []),
+        values=filled(after, change.get("after_unknown") or {}, address),
+    )
+    resource.expressions = expressions.get(resource.config_address, {})
+    return resource
+
+
+def configured_resources(module: dict, prefix: str) -> dict[str, dict]:
+    """Each configured resource's expressions by configuration address, through nested module calls."""
+    found = {
+        f"{prefix}{item.get('type')}.{item.get('name')}": item.get("expressions") or {}
+        for item in module.get("resources") or []
+        if item.get("mode", "managed") == "managed"
+    }
+    for name, call in (module.get("module_calls") or {}).items():
+        found.update(configured_resources(call.get("module") or {}, f"{prefix}module.{name}."))
+    return found
