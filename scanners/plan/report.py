@@ -7,11 +7,10 @@ from typing import Any
 from scanners.checks.base import all_checks
 from scanners.plan.runner import PlanFinding, summary
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 # GitHub code scanning ranks security alerts by this property (0.1 to 10).
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 LEVELS = {"fail": "error", "error": "warning"}
-TOOL_URI = "https://github.com/controltrace/controltrace/blob/main/docs/shift-left.md"
 
 
 def as_text(findings: list[PlanFinding]) -> str:
@@ -64,7 +63,6 @@ def as_sarif(findings: list[PlanFinding], plan_uri: str) -> dict[str, Any]:
                 "tool": {
                     "driver": {
                         "name": "ControlTrace",
-                        "informationUri": TOOL_URI,
                         "rules": [
                             {
                                 "id": check.id,

@@ -42,16 +42,46 @@ def listener(plan: Plan, item: PlanResource, application: bool) -> dict:
 
 
 def web_acl(plan: Plan, balancer: PlanResource) -> Any:
+    """The web ACL the plan associates with the load balancer, summarised as the collector does."""
     associations = plan.pointing_at(balancer, "resource_arn", "aws_wafv2_web_acl_association")
     if not associations:
         return None
-    return Unknown(f"the rules of the web ACL that {associations[0].address} associates")
+    acls = plan.referred(associations[0], "web_acl_arn", "aws_wafv2_web_acl")
+    if not acls:
+        return Unknown(f"the rules of the web ACL that {associations[0].address} associates, outside the plan")
+    acl = acls[0]
+    rules = acl.get("rule", unset=[])
+    if isinstance(rules, Unknown):
+        return rules
+    groups = []
+    for rule in rules:
+        statement = ((rule.get("statement") or [{}])[0] or {}).get("managed_rule_group_statement") or []
+        if not statement:
+            continue
+        override = ((rule.get("override_action") or [{}])[0]) or {}
+        mode = next((key for key in ("none", "count") if override.get(key)), None)
+        overridden = [
+            f"{item.get('name')} ({action})"
+            for item in statement[0].get("rule_action_override") or []
+            for action in ("allow", "count", "challenge", "captcha")
+            if ((item.get("action_to_use") or [{}])[0] or {}).get(action)
+        ]
+        groups.append(
+            {
+                "vendor": statement[0].get("vendor_name"),
+                "name": statement[0].get("name"),
+                "override_action": mode,
+                "rules_not_blocking": overridden,
+            }
+        )
+    name = acl.get("name")
+    return {"arn": acl.get("arn"), "name": name, "classic": False, "managed_rule_groups": groups}
 
 
 @translates(
     "aws_lb",
     "aws.elbv2.load_balancer",
-    reads=(*LISTENERS, *RULES, "aws_wafv2_web_acl_association"),
+    reads=(*LISTENERS, *RULES, "aws_wafv2_web_acl_association", "aws_wafv2_web_acl"),
 )
 def load_balancer(plan: Plan, resource: PlanResource) -> dict:
     kind = resource.get("load_balancer_type", unset="application")

@@ -50,28 +50,36 @@ def inline_rules(resource: PlanResource, direction: str) -> Any:
             rule.get("to_port"),
             rule.get("cidr_blocks"),
             rule.get("ipv6_cidr_blocks"),
-            (rule.get("security_groups") or []) + (["self"] if rule.get("self") else []),
+            source_groups(rule.get("security_groups"), rule.get("self")),
             rule.get("prefix_list_ids"),
         )
         for rule in rules
     ]
 
 
+def source_groups(groups: Any, itself: Any) -> Any:
+    """The groups a rule admits; the ids of groups the plan creates are unknown, which no check needs."""
+    if isinstance(groups, Unknown):
+        return groups
+    return list(groups or []) + (["self"] if itself is True else [])
+
+
 def separate_rule(rule: PlanResource) -> tuple[str, dict]:
     """The direction and permission of an `aws_security_group_rule` or `aws_vpc_security_group_*_rule`."""
     if rule.type == "aws_security_group_rule":
-        groups = [rule.get("source_security_group_id")] if rule.get("source_security_group_id") else []
+        source = rule.get("source_security_group_id")
+        groups = [] if source is None else [source]
         return rule.get("type"), permission(
             rule.get("protocol"),
             rule.get("from_port"),
             rule.get("to_port"),
             rule.get("cidr_blocks", unset=[]),
             rule.get("ipv6_cidr_blocks", unset=[]),
-            groups + (["self"] if rule.get("self") else []),
+            groups + (["self"] if rule.get("self") is True else []),
             rule.get("prefix_list_ids", unset=[]),
         )
     direction = "ingress" if rule.type.endswith("ingress_rule") else "egress"
-    one = lambda key: [rule.get(key)] if rule.get(key) else []  # noqa: E731
+    one = lambda key: [] if rule.get(key) is None else [rule.get(key)]  # noqa: E731
     return direction, permission(
         rule.get("ip_protocol"),
         rule.get("from_port"),
