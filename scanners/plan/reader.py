@@ -138,6 +138,8 @@ class Plan:
         self.variables = {key: (item or {}).get("value") for key, item in (data.get("variables") or {}).items()}
         self.configuration = data.get("configuration") or {}
         expressions = configured_resources(self.configuration.get("root_module") or {}, "")
+        for item in changes:
+            malformed(item)
         self.resources = [resource_of(item, expressions) for item in changes if judged(item)]
         self.by_config: dict[str, list[PlanResource]] = {}
         for resource in self.resources:
@@ -176,19 +178,29 @@ class Plan:
         return "unknown"
 
 
-def judged(item: Any) -> bool:
+def malformed(item: Any) -> None:
+    """Raise PlanError for a resource change that is not shaped as the plan representation says."""
+    if not isinstance(item, dict):
+        raise PlanError(f"a resource change must be an object, not {str(item)[:80]}")
+    address = item.get("address")
+    if not isinstance(address, str) or not isinstance(item.get("type"), str):
+        raise PlanError(f"a resource change without its address or type: {str(item)[:120]}")
+    change = item.get("change")
+    if not isinstance(change, dict) or not isinstance(change.get("actions"), list):
+        raise PlanError(f"{address}: change.actions must be a list")
+
+
+def judged(item: dict) -> bool:
     """Managed resources that will exist after apply; deletions and data sources are not judged."""
-    if not isinstance(item, dict) or item.get("mode", "managed") != "managed":
+    if item.get("mode", "managed") != "managed":
         return False
-    actions = set(((item.get("change") or {}).get("actions")) or [])
+    actions = set(item["change"]["actions"])
     return any(actions == allowed for allowed in JUDGED_ACTIONS)
 
 
 def resource_of(item: dict, expressions: dict[str, dict]) -> PlanResource:
-    change = item.get("change") or {}
-    address, kind = item.get("address"), item.get("type")
-    if not isinstance(address, str) or not isinstance(kind, str):
-        raise PlanError(f"a resource change without its address or type: {str(item)[:120]}")
+    change = item["change"]
+    address, kind = item["address"], item["type"]
     after = change.get("after")
     if not isinstance(after, dict):
         raise PlanError(f"{address}: change.after must be an object")
