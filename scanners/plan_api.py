@@ -77,7 +77,7 @@ class PlanCheckViewSet(viewsets.GenericViewSet):
         limit = max_plan_bytes()
         if declared_length(request) > limit:
             return Response(
-                {"detail": f"The plan is larger than {limit // (1024 * 1024)} MB."},
+                {"detail": f"The plan is larger than {limit} bytes."},
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
         submitted = PlanCheckInputSerializer(data=request.data)

@@ -69,6 +69,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "api:run-finding-list": READ_ONLY,
     "api:resource-list": READ_ONLY,
     "api:resource-detail": Endpoint(lookup="resource"),
+    "api:plan-check-list": Endpoint({"POST": ANY_CONTRIBUTOR}, reads=False),
     "webhook-github": Endpoint(webhook=True),
     "webhook-jira": Endpoint(webhook=True),
 }
