@@ -117,9 +117,7 @@ def filled(after: Any, unknown: Any, path: str) -> Any:
         return {key: filled(after.get(key), marks.get(key), f"{path}.{key}") for key in keys}
     if isinstance(after, list):
         marks = unknown if isinstance(unknown, list) else []
-        return [
-            filled(item, marks[i] if i < len(marks) else None, f"{path}[{i}]") for i, item in enumerate(after)
-        ]
+        return [filled(item, marks[i] if i < len(marks) else None, f"{path}[{i}]") for i, item in enumerate(after)]
     return after
 
 

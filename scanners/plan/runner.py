@@ -66,11 +66,7 @@ def judge(item: Check, document: dict, overrides: Mapping[str, Any] | None) -> R
 def gate_tripped(findings: list[PlanFinding], fail_on: str) -> list[PlanFinding]:
     """The failures and errors at or above `fail_on` severity ("none": nothing trips the gate)."""
     rank = GATES[fail_on]
-    return [
-        item
-        for item in findings
-        if item.status in GATING_STATUSES and SEVERITIES.index(item.severity) + 1 <= rank
-    ]
+    return [item for item in findings if item.status in GATING_STATUSES and SEVERITIES.index(item.severity) + 1 <= rank]
 
 
 def summary(findings: list[PlanFinding]) -> dict[str, int]:

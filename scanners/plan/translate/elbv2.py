@@ -108,7 +108,8 @@ def load_balancer(plan: Plan, resource: PlanResource) -> dict:
             "dns_name": resource.get("dns_name"),
             "vpc_id": resource.get("vpc_id"),
             "listeners": [
-                listener(plan, item, application) for item in plan.pointing_at(resource, "load_balancer_arn", *LISTENERS)
+                listener(plan, item, application)
+                for item in plan.pointing_at(resource, "load_balancer_arn", *LISTENERS)
             ],
             "security_groups": groups,
             "security_group_ingress": ingress,

@@ -133,7 +133,11 @@ def policy(plan: Plan, resource: PlanResource) -> dict:
     name = resource.get("name")
     attachments = [
         item
-        for kind in ("aws_iam_role_policy_attachment", "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment")
+        for kind in (
+            "aws_iam_role_policy_attachment",
+            "aws_iam_user_policy_attachment",
+            "aws_iam_group_policy_attachment",
+        )
         for item in plan.pointing_at(resource, "policy_arn", kind)
     ]
     return doc(

@@ -68,7 +68,9 @@ def test_sarif_is_valid_sarif_2_1_0_with_failures_and_errors_only(tmp_path):
     assert unknown["message"]["text"] == "aws_ebs_volume.cache: unknown until apply: aws_ebs_volume.cache.encrypted"
     assert unknown["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "aws_ebs_volume.cache"
     rules = sarif["runs"][0]["tool"]["driver"]["rules"]
-    assert all(rule["id"] == results_rule for rule, results_rule in [(rules[r["ruleIndex"]], r["ruleId"]) for r in results])
+    assert all(
+        rule["id"] == results_rule for rule, results_rule in [(rules[r["ruleIndex"]], r["ruleId"]) for r in results]
+    )
     assert code == 1
 
 
@@ -81,7 +83,11 @@ def test_a_broken_sarif_is_refused_by_the_schema():
 def test_the_accounts_check_settings_judge_the_plan(ciso):
     account = cloud_account_create(name="prod", regions="eu-west-1")
     check_setting_change(
-        account=account, check_id="vpc_security_group_no_public_ports", key="public_ports", value=[443, 5432], actor=ciso
+        account=account,
+        check_id="vpc_security_group_no_public_ports",
+        key="public_ports",
+        value=[443, 5432],
+        actor=ciso,
     )
     out, _ = check_plan(str(PLANS / "noncompliant.json"), "--account", "prod", "--format", "json")
     result = next(
