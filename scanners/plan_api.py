@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import RolePermission
 from config.uploads import declared_length
+from scanners.api import invalid
 from scanners.plan.reader import PlanError
 from scanners.plan.runner import summary
 from scanners.plan.service import plan_account, plan_check, plan_check_evidence_record
@@ -96,7 +97,7 @@ class PlanCheckViewSet(viewsets.GenericViewSet):
         except PlanError as exc:
             raise serializers.ValidationError({"plan": [str(exc)]}) from exc
         except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+            raise invalid(exc) from exc
         body = {
             "summary": summary(findings),
             "results": [item.as_json() for item in findings],

@@ -3,7 +3,6 @@ verdict from every check: the plan's documents are the collectors' documents."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 
 import boto3
