@@ -1,10 +1,11 @@
 #!/bin/sh
-# Writes plans/<case>.json from terraform/<case>/main.tf with the Terraform CLI, offline: the AWS provider
+# Writes plans/<case>.json (or $PLANS_DIR/<case>.json) from terraform/<case>/main.tf with the Terraform CLI, offline: the AWS provider
 # is taken from a local plugin directory (TF_PLUGIN_DIR, /opt/tf-plugins by default).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 plugins=${TF_PLUGIN_DIR:-/opt/tf-plugins}
-mkdir -p "$here/plans"
+out=${PLANS_DIR:-$here/plans}
+mkdir -p "$out"
 for case in "${@:-compliant noncompliant unknown}"; do
   for name in $case; do
     work=$(mktemp -d)
@@ -12,7 +13,7 @@ for case in "${@:-compliant noncompliant unknown}"; do
     cp "$here/terraform/$name/main.tf" "$work/main.tf"
     (cd "$work" && terraform init -input=false -no-color -plugin-dir="$plugins" >/dev/null \
       && terraform plan -input=false -no-color -out=tfplan >/dev/null \
-      && terraform show -json tfplan) >"$here/plans/$name.json"
+      && terraform show -json tfplan) >"$out/$name.json"
     rm -rf "$work"
   done
 done
