@@ -37,6 +37,7 @@ class PlanResource:
     actions: list[str]
     values: dict  # `after`, with an Unknown wherever `after_unknown` marks a value
     expressions: dict = field(default_factory=dict)  # this resource's configuration, as `configuration` gives it
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # references and identifiers, read once
 
     @property
     def config_address(self) -> str:
@@ -79,6 +80,12 @@ class PlanResource:
 
     def references(self, attribute: str) -> set[str]:
         """Configuration addresses of the resources the attribute's expression refers to."""
+        key = ("references", attribute)
+        if key not in self.memo:
+            self.memo[key] = self.referenced(attribute)
+        return self.memo[key]
+
+    def referenced(self, attribute: str) -> set[str]:
         found: set[str] = set()
         for reference in references_in(self.expressions.get(attribute)):
             parts = INDEX.sub("", reference).split(".")
@@ -88,6 +95,11 @@ class PlanResource:
 
     def identifiers(self) -> set[str]:
         """The known values other resources may name this one by (id, ARN, name, bucket)."""
+        if "identifiers" not in self.memo:
+            self.memo["identifiers"] = self.known_names()
+        return self.memo["identifiers"]
+
+    def known_names(self) -> set[str]:
         return {
             value
             for key in ("id", "arn", "name", "bucket", "key_id")
@@ -140,11 +152,13 @@ class Plan:
             malformed(item)
         self.resources = [resource_of(item, expressions) for item in changes if judged(item)]
         self.by_config: dict[str, list[PlanResource]] = {}
+        self.by_type: dict[str, list[PlanResource]] = {}
         for resource in self.resources:
             self.by_config.setdefault(resource.config_address, []).append(resource)
+            self.by_type.setdefault(resource.type, []).append(resource)
 
     def of_type(self, *types: str) -> list[PlanResource]:
-        return [resource for resource in self.resources if resource.type in types]
+        return [resource for kind in types for resource in self.by_type.get(kind, [])]
 
     def pointing_at(self, target: PlanResource, attribute: str, *types: str) -> list[PlanResource]:
         """Resources of `types` whose `attribute` names `target`: by a known identifier, else by reference."""
