@@ -35,7 +35,9 @@ def source_changes() -> tuple[list[dict], dict]:
         changes += [item for item in data["resource_changes"] if (case, item["address"]) not in SHARED]
         resources += data["configuration"]["root_module"]["resources"]
         configuration = data["configuration"]
-    unique = {item["address"]: item for item in resources}
+    unique: dict[str, dict] = {}
+    for item in resources:  # a shared address keeps the compliant configuration, as its change does
+        unique.setdefault(item["address"], item)
     configuration = {**configuration, "root_module": {"resources": list(unique.values())}}
     return changes, configuration
 
@@ -66,7 +68,8 @@ def plan_of(size: int) -> dict:
             text = json.dumps(item)
             for name in names:
                 text = text.replace(f'"{name}"', f'"{name}-{index}"')
-            copies.append({**json.loads(text), "address": f"{item['address']}[{index}]", "index": index})
+            copy = {**json.loads(text), "name": item["name"], "type": item["type"], "index": index}
+            copies.append({**copy, "address": f"{item['address']}[{index}]"})
     return {
         "format_version": "1.2",
         "terraform_version": "1.11.4",
