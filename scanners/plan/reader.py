@@ -107,6 +107,11 @@ class PlanResource:
         }
 
 
+def known_strings(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    return [one for one in values if isinstance(one, str)]
+
+
 def references_in(expression: Any) -> list[str]:
     if isinstance(expression, dict):
         found = list(expression.get("references") or [])
@@ -153,6 +158,8 @@ class Plan:
         self.resources = [resource_of(item, expressions) for item in changes if judged(item)]
         self.by_config: dict[str, list[PlanResource]] = {}
         self.by_type: dict[str, list[PlanResource]] = {}
+        self.position = {id(resource): number for number, resource in enumerate(self.resources)}
+        self.indexes: dict[tuple, Any] = {}  # links between resources, built once per kind of link
         for resource in self.resources:
             self.by_config.setdefault(resource.config_address, []).append(resource)
             self.by_type.setdefault(resource.type, []).append(resource)
@@ -162,21 +169,51 @@ class Plan:
 
     def pointing_at(self, target: PlanResource, attribute: str, *types: str) -> list[PlanResource]:
         """Resources of `types` whose `attribute` names `target`: by a known identifier, else by reference."""
-        return [item for item in self.of_type(*types) if self.names(item, attribute, target)]
-
-    def names(self, item: PlanResource, attribute: str, target: PlanResource) -> bool:
-        value = item.get(attribute)
-        values = value if isinstance(value, list) else [value]
-        if any(isinstance(one, str) and one in target.identifiers() for one in values):
-            return True
-        if target.config_address not in item.references(attribute):
-            return False
-        siblings = self.by_config.get(target.config_address, [])
-        return len(siblings) == 1 or item.index == target.index
+        key = ("pointing", attribute, types)
+        if key not in self.indexes:
+            by_value: dict[str, list[PlanResource]] = {}
+            by_reference: dict[str, dict[Any, list[PlanResource]]] = {}
+            for item in self.of_type(*types):
+                for value in known_strings(item.get(attribute)):
+                    by_value.setdefault(value, []).append(item)
+                for reference in item.references(attribute):
+                    by_reference.setdefault(reference, {}).setdefault(item.index, []).append(item)
+            self.indexes[key] = (by_value, by_reference)
+        by_value, by_reference = self.indexes[key]
+        found = [item for value in target.identifiers() for item in by_value.get(value, [])]
+        referring = by_reference.get(target.config_address, {})
+        if len(self.by_config.get(target.config_address, [])) == 1:
+            found += [item for items in referring.values() for item in items]
+        else:  # a reference to a resource with several instances names the one of the same index
+            found += referring.get(target.index, [])
+        return self.in_plan_order(found)
 
     def referred(self, item: PlanResource, attribute: str, *types: str) -> list[PlanResource]:
         """The planned resources of `types` that `item.attribute` names."""
-        return [target for target in self.of_type(*types) if self.names(item, attribute, target)]
+        key = ("referred", types)
+        if key not in self.indexes:
+            by_identifier: dict[str, list[PlanResource]] = {}
+            for target in self.of_type(*types):
+                for value in target.identifiers():
+                    by_identifier.setdefault(value, []).append(target)
+            self.indexes[key] = by_identifier
+        by_identifier = self.indexes[key]
+        found = [target for value in known_strings(item.get(attribute)) for target in by_identifier.get(value, [])]
+        for reference in item.references(attribute):
+            found += [
+                target
+                for target in self.by_config.get(reference, [])
+                if target.type in types and self.same_instance(item, target)
+            ]
+        return self.in_plan_order(found)
+
+    def same_instance(self, item: PlanResource, target: PlanResource) -> bool:
+        """A reference to a resource with several instances (count, for_each) names the one of the same index."""
+        return len(self.by_config.get(target.config_address, [])) == 1 or item.index == target.index
+
+    def in_plan_order(self, items: list[PlanResource]) -> list[PlanResource]:
+        unique = {id(item): item for item in items}
+        return sorted(unique.values(), key=lambda item: self.position[id(item)])
 
     def region(self) -> str:
         """The AWS provider's region: a constant or a variable of the root module, else unknown."""
