@@ -117,3 +117,55 @@ def test_deletions_are_not_judged():
         for change in data["resource_changes"]
     ]
     assert plan_findings(Plan(data)) == []
+
+
+def counted(address: str, index: int, after: dict, unknown: dict) -> dict:
+    kind, name = address.split(".")
+    return {
+        "address": f"{address}[{index}]",
+        "mode": "managed",
+        "type": kind,
+        "name": name,
+        "index": index,
+        "change": {"actions": ["create"], "after": after, "after_unknown": unknown},
+    }
+
+
+def test_with_count_each_bucket_is_merged_with_the_configuration_of_its_own_index():
+    from scanners.plan.reader import Plan
+    from scanners.plan.runner import plan_findings
+
+    bucket = {"address": "aws_s3_bucket.logs", "mode": "managed", "type": "aws_s3_bucket", "name": "logs"}
+    versioning = {
+        "address": "aws_s3_bucket_versioning.logs",
+        "mode": "managed",
+        "type": "aws_s3_bucket_versioning",
+        "name": "logs",
+        "expressions": {
+            "bucket": {"references": ["aws_s3_bucket.logs[count.index].id", "aws_s3_bucket.logs"]},
+            "versioning_configuration": [{"status": {"references": ["var.statuses"]}}],
+        },
+    }
+    data = {
+        "format_version": "1.2",
+        "resource_changes": [
+            counted("aws_s3_bucket.logs", 0, {"bucket": "acme-logs-0"}, {"id": True}),
+            counted("aws_s3_bucket.logs", 1, {"bucket": "acme-logs-1"}, {"id": True}),
+            counted(
+                "aws_s3_bucket_versioning.logs",
+                0,
+                {"versioning_configuration": [{"status": "Enabled"}]},
+                {"bucket": True},
+            ),
+            counted(
+                "aws_s3_bucket_versioning.logs",
+                1,
+                {"versioning_configuration": [{"status": "Suspended"}]},
+                {"bucket": True},
+            ),
+        ],
+        "configuration": {"root_module": {"resources": [bucket, versioning]}},
+    }
+    judged = verdicts(plan_findings(Plan(data)))
+    assert judged[("s3_bucket_versioning_enabled", "aws_s3_bucket.logs[0]")] == "pass"
+    assert judged[("s3_bucket_versioning_enabled", "aws_s3_bucket.logs[1]")] == "fail"
