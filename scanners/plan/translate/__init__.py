@@ -63,8 +63,12 @@ def covered_types() -> dict[str, list[str]]:
 
 
 def doc(*, resource: PlanResource, type: str, region: str, name: Any, config: dict, uid: Any = None) -> dict:
-    """A document as `scanners.collectors.base.document` makes it, with `errors` empty (nothing failed to read)."""
+    """A document as `scanners.collectors.base.document` makes it, with `errors` empty (nothing failed to read).
+
+    Its uid is the resource's ARN when the plan knows it (an update), else its address.
+    """
     tags = resource.get("tags", unset={}) or {}
+    uid = resource.get("arn") if uid is None else uid
     known_uid = uid if isinstance(uid, str) else None
     return {
         "uid": known_uid or resource.address,

@@ -28,7 +28,6 @@ def volume(plan: Plan, resource: PlanResource) -> dict:
         type="aws.ec2.volume",
         region=plan.region(),
         name=name_tag(resource),
-        uid=resource.get("arn"),
         config={
             "volume_id": resource.get("id"),
             "encrypted": encrypted if isinstance(encrypted, Unknown) else bool(encrypted),
@@ -90,7 +89,6 @@ def instance(plan: Plan, resource: PlanResource) -> dict:
         type="aws.ec2.instance",
         region=plan.region(),
         name=name_tag(resource),
-        uid=resource.get("arn"),
         config={
             "instance_id": resource.get("id"),
             "state": "running",

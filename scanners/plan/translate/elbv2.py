@@ -101,7 +101,6 @@ def load_balancer(plan: Plan, resource: PlanResource) -> dict:
         type="aws.elbv2.load_balancer",
         region=plan.region(),
         name=resource.get("name"),
-        uid=resource.get("arn"),
         config={
             "balancer_type": kind,
             "scheme": internal if isinstance(internal, Unknown) else "internal" if internal else "internet-facing",

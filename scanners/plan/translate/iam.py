@@ -76,7 +76,6 @@ def role(plan: Plan, resource: PlanResource) -> dict:
         type="aws.iam.role",
         region="global",
         name=name,
-        uid=resource.get("arn"),
         config={
             "role_name": name,
             "path": resource.get("path", unset="/"),
@@ -112,7 +111,6 @@ def user(plan: Plan, resource: PlanResource) -> dict:
         type="aws.iam.user",
         region="global",
         name=name,
-        uid=resource.get("arn"),
         config={
             "user_name": name,
             "created": now,
@@ -145,7 +143,6 @@ def policy(plan: Plan, resource: PlanResource) -> dict:
         type="aws.iam.policy",
         region="global",
         name=name,
-        uid=resource.get("arn"),
         config={
             "policy_name": name,
             "default_version_id": "v1",

@@ -32,7 +32,6 @@ def key(plan: Plan, resource: PlanResource) -> dict:
         type="aws.kms.key",
         region=plan.region(),
         name=aliases[0] if aliases and isinstance(aliases[0], str) else resource.address,
-        uid=resource.get("arn"),
         config={
             "key_id": resource.get("key_id"),
             "key_manager": "CUSTOMER",

@@ -28,7 +28,6 @@ def trail(plan: Plan, resource: PlanResource) -> dict:
         type="aws.cloudtrail.trail",
         region=region,
         name=name,
-        uid=resource.get("arn"),
         config=summary,
     )
 
@@ -42,7 +41,6 @@ def log_group(plan: Plan, resource: PlanResource) -> dict:
         type="aws.logs.log_group",
         region=plan.region(),
         name=resource.get("name"),
-        uid=resource.get("arn"),
         config={
             "retention_in_days": days or None if isinstance(days, int) else days,
             "stored_bytes": 0,

@@ -111,7 +111,6 @@ def group_document(plan: Plan, resource: PlanResource, *, is_default: bool) -> d
         type=SECURITY_GROUP,
         region=plan.region(),
         name=f"{name} ({resource.address})" if isinstance(name, str) else name,
-        uid=resource.get("arn"),
         config={
             "group_id": ident,
             "group_name": name,
@@ -201,7 +200,6 @@ def acl_document(plan: Plan, resource: PlanResource, *, is_default: bool) -> dic
         type="aws.ec2.network_acl",
         region=plan.region(),
         name=name_tag(resource),
-        uid=resource.get("arn"),
         config={
             "network_acl_id": resource.get("id"),
             "vpc_id": resource.get("vpc_id", unset=None),
@@ -258,7 +256,6 @@ def vpc(plan: Plan, resource: PlanResource) -> dict:
         type="aws.ec2.vpc",
         region=plan.region(),
         name=name_tag(resource),
-        uid=resource.get("arn"),
         config={
             "vpc_id": resource.get("id"),
             "is_default": False,

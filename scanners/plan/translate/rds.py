@@ -60,7 +60,6 @@ def db_instance(plan: Plan, resource: PlanResource) -> dict:
         type="aws.rds.db_instance",
         region=plan.region(),
         name=identifier,
-        uid=resource.get("arn"),
         config={
             "engine": engine,
             "engine_version": resource.get("engine_version", unset=None),
