@@ -13,6 +13,17 @@ from scanners.plan.service import parsed_plan, plan_account, plan_check
 BAD_INPUT = 2  # exit code for a plan or an account that could not be read; 1 means the gate tripped
 
 
+def artifact_uri(plan: str) -> str:
+    """The plan file as code scanning wants a location: relative to the working directory (the checkout)."""
+    if plan == "-":
+        return "plan.json"
+    path = Path(plan).resolve()
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.name
+
+
 class Command(BaseCommand):
     help = (
         "Judge a Terraform plan (the JSON of `terraform show -json tfplan`) with the same checks as a scan. "
@@ -42,8 +53,7 @@ class Command(BaseCommand):
         elif options["format"] == "json":
             report = json.dumps(as_json(findings), indent=2) + "\n"
         else:
-            uri = "plan.json" if options["plan"] == "-" else options["plan"]
-            report = json.dumps(as_sarif(findings, uri), indent=2) + "\n"
+            report = json.dumps(as_sarif(findings, artifact_uri(options["plan"])), indent=2) + "\n"
         if options["output"]:
             Path(options["output"]).write_text(report, encoding="utf-8")
         else:
