@@ -16,8 +16,9 @@ from compliance import api as compliance_api
 from compliance import webhooks
 from evidence import api as evidence_api
 from scanners import api as scanners_api
+from scanners import plan_api
 
-API_MODULES = [compliance_api, evidence_api, scanners_api]
+API_MODULES = [compliance_api, evidence_api, scanners_api, plan_api]
 
 
 class ApiRouter(DefaultRouter):

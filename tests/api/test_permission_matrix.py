@@ -81,6 +81,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "api:evidence-request-answer": Endpoint({"POST": ADDRESSEE}, lookup="evidence_request", reads=False),
     # The person who asked may withdraw too; in the matrix the CISO asked.
     "api:evidence-request-withdraw": Endpoint({"POST": CISO_ONLY}, lookup="evidence_request", reads=False),
+    "api:plan-check-list": Endpoint({"POST": ANY_CONTRIBUTOR}, reads=False),
     "webhook-github": Endpoint(webhook=True),
     "webhook-jira": Endpoint(webhook=True),
 }
