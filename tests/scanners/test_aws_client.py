@@ -112,7 +112,9 @@ def test_an_operation_the_endpoint_does_not_implement_is_an_error_at_once_not_af
 @pytest.mark.integration
 def test_a_real_service_error_is_still_retried_before_it_becomes_an_error(aws, monkeypatch):
     with faulty_endpoint(aws) as resolver:
-        resolver.fail(action("ListFirewallRuleGroups"), status=500, code="InternalServiceErrorException", protocol="json")
+        resolver.fail(
+            action("ListFirewallRuleGroups"), status=500, code="InternalServiceErrorException", protocol="json"
+        )
         resolver.fail(action("ListFirewallDomainLists"), status=503, code="ServiceUnavailable", protocol="json")
         monkeypatch.setenv("AWS_ENDPOINT_URL_ROUTE53RESOLVER", resolver.url)
         client = ClientFactory(max_attempts=2).client("route53resolver", "eu-west-1")
