@@ -28,6 +28,7 @@ import json
 import os
 import resource
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -192,6 +193,109 @@ def child(n: int, synthetic: bool, heap: bool) -> None:
     )
 
 
+# --- scale-out: the same scan on one and on several real Celery workers --------------------------------
+
+
+def workers_start(count: int, args, env: dict, queue: str, logs: Path) -> list[tuple[subprocess.Popen, Path]]:
+    """`count` worker processes on one queue, each with its own pool; returns them once every one is ready."""
+    started = []
+    for index in range(count):
+        log = logs / f"{queue}-{index}.log"
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-n", f"{queue}-{index}@%h"]
+        command += [f"--pool={args.worker_pool}", f"--concurrency={args.worker_concurrency}"]
+        command += ["--without-gossip", "--without-mingle", "-l", "INFO"]
+        with log.open("w") as out:
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        started.append((process, log))
+    deadline = time.monotonic() + 180
+    while not all("ready." in log.read_text(errors="replace") for _, log in started):
+        if time.monotonic() > deadline or any(process.poll() is not None for process, _ in started):
+            workers_stop(started)
+            raise SystemExit(f"a Celery worker did not start; see {logs}")
+        time.sleep(0.2)
+    return started
+
+
+def workers_stop(workers: list[tuple[subprocess.Popen, Path]]) -> None:
+    for process, _ in workers:
+        process.terminate()
+    for process, _ in workers:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident set (VmHWM) while it is still running."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def scan_on_workers(count: int, args, env: dict, logs: Path) -> dict:
+    """Send the plan task of a new account's run to `count` fresh workers and wait for the run to finish."""
+    from celery import Celery
+
+    from scanners.models import FINISHED_STATES, ScanRun
+    from scanners.services import cloud_account_create
+
+    queue = f"bench-scan-{os.getpid()}-{time.monotonic_ns()}"
+    workers = workers_start(count, args, {**env, "CELERY_TASK_DEFAULT_QUEUE": queue}, queue, logs)
+    try:
+        account = cloud_account_create(name=queue, regions=list(REGIONS))
+        run = ScanRun.objects.create(account=account)
+        load = open("/proc/loadavg").read().split()[0]
+        started = time.perf_counter()
+        Celery(broker=env["REDIS_URL"]).send_task("scanners.scan_account", args=[run.pk], queue=queue)
+        while not ScanRun.objects.filter(pk=run.pk, state__in=FINISHED_STATES).exists():
+            if time.perf_counter() - started > 1800:
+                raise SystemExit(f"the scan did not finish in 30 minutes; see {logs}")
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        rss = [peak_rss_mib(process.pid) for process, _ in workers]
+    finally:
+        workers_stop(workers)
+    run.refresh_from_db()
+    return {"seconds": seconds, "state": run.state, "units": run.units_total, "findings": run.findings.count(),
+            "rss": rss, "load": load}  # fmt: skip
+
+
+def scale_out(args, env: dict) -> None:
+    """The same seeded account scanned on 1, 2, ... workers, the worker counts interleaved `--repeat` times."""
+    if not env.get("DATABASE_URL", "").startswith("postgres") or not env.get("REDIS_URL"):
+        raise SystemExit("--workers needs DATABASE_URL on PostgreSQL and REDIS_URL: workers share both")
+    counts = [int(count) for count in args.workers.split(",")]
+    n = int(args.sizes.split(",")[0])
+    server, env["AWS_ENDPOINT_URL"] = moto_start(env)
+    env["HTTP_PROXY"] = env["AWS_ENDPOINT_URL"]
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DATABASE_CONN_MAX_AGE="0", PYTHONPATH=str(ROOT))
+    os.environ.update(env)
+    logs = Path(tempfile.mkdtemp(prefix="ct-bench-workers-"))
+    try:
+        seeding = time.perf_counter()
+        seed_moto(env["AWS_ENDPOINT_URL"], n)
+        print(f"seeded {n} resources over {len(REGIONS)} regions in {time.perf_counter() - seeding:.1f} s")
+        django_setup()
+        times: dict[int, list[float]] = {count: [] for count in counts}
+        print(f"{'workers':>7} {'pool':>12} {'state':<10} {'units':>5} {'findings':>8} {'scan s':>7} "
+              f"{'load':>5}  peak RSS MiB per worker")  # fmt: skip
+        for _ in range(args.repeat):
+            for count in counts:
+                result = scan_on_workers(count, args, env, logs)
+                times[count].append(result["seconds"])
+                pool = f"{args.worker_pool}x{args.worker_concurrency}"
+                print(f"{count:>7} {pool:>12} {result['state']:<10} {result['units']:>5} {result['findings']:>8} "
+                      f"{result['seconds']:>7.2f} {result['load']:>5}  {result['rss']}", flush=True)  # fmt: skip
+        for count in counts:
+            print(f"{count} worker(s): median {statistics.median(times[count]):.2f} s of {times[count]}")
+    finally:
+        server.terminate()
+        server.wait()
+
+
 # --- the driver -------------------------------------------------------------------------------------
 
 
@@ -226,6 +330,10 @@ def main() -> None:
     parser.add_argument("--synthetic", action="store_true", help="the engine alone, without moto")
     parser.add_argument("--heap", action="store_true", help="also measure the Python heap peak (slower)")
     parser.add_argument("--prowler", help="path to a prowler executable to compare with (moto mode)")
+    parser.add_argument("--workers", help="scale-out: worker counts to compare, e.g. 1,2 (moto, PostgreSQL, Redis)")
+    parser.add_argument("--worker-pool", default="threads", help="each worker's pool (threads, prefork, solo)")
+    parser.add_argument("--worker-concurrency", type=int, default=4, help="each worker's pool size")
+    parser.add_argument("--repeat", type=int, default=3, help="scans per worker count (--workers)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -244,6 +352,8 @@ def main() -> None:
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
     subprocess.run([*manage, "load_catalogs"], env=env, check=True, stdout=subprocess.DEVNULL)
+    if args.workers:
+        return scale_out(args, env)
 
     server = None
     if not args.synthetic:
