@@ -89,8 +89,7 @@ def main() -> None:
     print(f"load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; cores: {os.cpu_count()}")
     print("collection alone, s per service group (all regions): " + ", ".join(f"{n} {t:.2f}" for t, n in collection))
     print(f"scan_conclude s: {', '.join(f'{t:.2f}' for t in concluding)}; median {statistics.median(concluding):.2f}")
-    items, size = evidence[-1]
-    print(f"automated evidence per scan: {items} items, {size:,} bytes")
+    print("automated evidence per scan (items, bytes): " + "; ".join(f"{n} items, {b:,}" for n, b in evidence))
 
 
 def conclude_timed() -> list[float]:
@@ -109,14 +108,19 @@ def conclude_timed() -> list[float]:
 
 
 def evidence_written(run) -> tuple[int, int]:
-    """How many automated evidence items the run stored, and their bytes."""
+    """How many automated evidence items the run stored, and the bytes it added: its reports, and the shared
+    results files (evidence parts, where the checkout has them) stored during the run, not those it reused."""
     from django.db.models import Count, Sum
 
-    from evidence.models import Evidence
+    from evidence import models
 
-    made = Evidence.objects.filter(produced_by=f"scan {run.pk} of {run.account.name}")
+    made = models.Evidence.objects.filter(produced_by=f"scan {run.pk} of {run.account.name}")
     totals = made.aggregate(items=Count("pk"), size=Sum("size"))
-    return totals["items"], totals["size"] or 0
+    size = totals["size"] or 0
+    if hasattr(models, "EvidencePart"):
+        stored = models.EvidencePart.objects.filter(created_at__gte=run.created_at)  # the scans run one at a time
+        size += stored.aggregate(size=Sum("size"))["size"] or 0
+    return totals["items"], size
 
 
 def collection_times(engine, regions) -> list[tuple[float, str]]:

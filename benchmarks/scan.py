@@ -166,11 +166,14 @@ def child(n: int, synthetic: bool, heap: bool) -> None:
         synthetic_install(n)
     elif os.environ.get("BENCH_EQUIVALENT_ONLY"):
         only_equivalent_groups()
+    from demo_scan import conclude_timed, evidence_written  # benchmarks/ is this script's first import path
+
     from scanners import engine
     from scanners.models import Resource, ScanRun
     from scanners.services import cloud_account_create
 
     account = cloud_account_create(name=f"bench-{n}-{int(time.time())}", regions=list(REGIONS))
+    concluding = conclude_timed()
     run = ScanRun.objects.create(account=account)
     if heap:  # tracemalloc slows allocation-heavy code down: off unless asked for
         tracemalloc.start()
@@ -178,6 +181,7 @@ def child(n: int, synthetic: bool, heap: bool) -> None:
     run = engine.scan_run_sync(run_id=run.pk)
     seconds = time.perf_counter() - started
     heap_peak = tracemalloc.get_traced_memory()[1] if heap else 0
+    evidence_items, evidence_bytes = evidence_written(run)
     print(
         json.dumps(
             {
@@ -186,6 +190,9 @@ def child(n: int, synthetic: bool, heap: bool) -> None:
                 "seconds": round(seconds, 2),
                 "resources": Resource.objects.filter(account=account, placeholder=False).count(),
                 "findings": run.findings.count(),
+                "conclude_s": round(sum(concluding), 2),
+                "evidence_items": evidence_items,
+                "evidence_bytes": evidence_bytes,
                 "heap_peak_mib": round(heap_peak / 2**20, 1) if heap else "-",
                 "rss_peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             }
@@ -366,7 +373,8 @@ def main() -> None:
     try:
         print(
             f"{'mode':<10} {'N':>7} {'state':<10} {'seed s':>7} {'scan s':>7} {'findings':>8} "
-            f"{'heap MiB':>8} {'RSS MiB':>8}" + (f" {'prowler s':>9} {'rows':>6} {'ratio':>6}" if args.prowler else "")
+            f"{'heap MiB':>8} {'RSS MiB':>8} {'conclude s':>10} {'evidence':>8} {'bytes':>11}"
+            + (f" {'prowler s':>9} {'rows':>6} {'ratio':>6}" if args.prowler else "")
         )
         for n in (int(size) for size in args.sizes.split(",")):
             seeding = time.perf_counter()
@@ -379,7 +387,8 @@ def main() -> None:
             mode = "synthetic" if args.synthetic else "moto"
             line = (
                 f"{mode:<10} {n:>7} {result['state']:<10} {seeding:>7.1f} {result['seconds']:>7.2f} "
-                f"{result['findings']:>8} {result['heap_peak_mib']:>8} {result['rss_peak_mib']:>8}"
+                f"{result['findings']:>8} {result['heap_peak_mib']:>8} {result['rss_peak_mib']:>8} "
+                f"{result['conclude_s']:>10} {result['evidence_items']:>8} {result['evidence_bytes']:>11,}"
             )
             if args.prowler and server is not None:
                 prowler_seconds, rows = prowler_run(args.prowler, env)
