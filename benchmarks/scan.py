@@ -4,12 +4,19 @@
     .venv/bin/python benchmarks/scan.py --synthetic          # the engine alone: in-memory documents
     .venv/bin/python benchmarks/scan.py --sizes 100,1000     # fewer sizes
     .venv/bin/python benchmarks/scan.py --synthetic --heap   # and the Python heap peak
-    .venv/bin/python benchmarks/scan.py --prowler .prowler-venv/bin/prowler   # and Prowler on the same account
+    .venv/bin/python benchmarks/scan.py --prowler /work/.prowler-venv/bin/prowler --repeat 3   # against Prowler
+    DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python benchmarks/scan.py --workers 1,2 --sizes 300
 
-With --prowler (install it apart: `python3.11 -m venv .prowler-venv && .prowler-venv/bin/pip install
-prowler==5.46.0`), both tools are restricted to the equivalent checks (security groups open on SSH, EBS volume
-encryption, S3 default encryption: our vpc, ec2 and s3 service groups) and scan the same seeded moto account;
-the script prints both wall times and their ratio.
+With --prowler (install it apart, never as a project dependency: `python3.11 -m venv /work/.prowler-venv &&
+/work/.prowler-venv/bin/pip install prowler==5.46.0`), the demo account (`scanners.demo`) is seeded over the
+3 regions into one moto server and scanned, `--repeat` times and interleaved so that all see the same load, by
+ControlTrace (every service group and check, findings, evidence and statuses included), by Prowler's
+`--compliance iso27001_2022_aws` run and by Prowler restricted to the services ControlTrace reads; the script
+prints each time with the load average, the medians and both ratios.
+
+With --workers, a real Celery worker process per count (`--worker-pool`, `--worker-concurrency`) serves a queue
+of its own on Redis, sharing the PostgreSQL database; the same seeded account (`--sizes`: its first size) is
+scanned `--repeat` times per worker count, interleaved, from the plan task to the finished run.
 
 moto mode starts `moto_server` in its own process and seeds it with security groups, EBS volumes and
 S3 buckets (a third each); synthetic mode feeds the same three resource types from memory, with
@@ -127,27 +134,21 @@ def synthetic_install(n: int) -> None:
 # --- one measured scan (child process) -------------------------------------------------------------
 
 
-PROWLER_CHECKS = (
-    "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22",
-    "ec2_ebs_volume_encryption",
-    "s3_bucket_default_encryption",
-)
-EQUIVALENT_GROUPS = ("vpc", "ec2", "s3")
+PROWLER_COMPLIANCE = "iso27001_2022_aws"
+# Prowler's names for the AWS services ControlTrace reads (scanners/collectors/aws): its service-restricted run.
+PROWLER_SERVICES = (
+    "apigateway", "autoscaling", "backup", "cloudformation", "cloudfront", "cloudtrail", "cloudwatch",
+    "codepipeline", "config", "ec2", "ecr", "elbv2", "guardduty", "iam", "inspector2", "kms", "macie",
+    "organizations", "rds", "route53", "s3", "securityhub", "ssm", "vpc", "wafv2",
+)  # fmt: skip
 
 
-def only_equivalent_groups() -> None:
-    from scanners import engine
-    from scanners.collectors import base as collectors
-
-    engine.registries_load()
-    collectors.SERVICE_GROUPS = {name: collectors.SERVICE_GROUPS[name] for name in EQUIVALENT_GROUPS}
-
-
-def prowler_run(prowler: str, env: dict) -> tuple[float, int]:
-    """Prowler's wall time and result rows on the same account, restricted to the equivalent checks."""
+def prowler_run(prowler: str, env: dict, restricted: bool) -> tuple[float, int]:
+    """Prowler's wall time and result rows on the same account and regions: its ISO 27001:2022 compliance run,
+    or (restricted) every check of the services ControlTrace reads."""
     out = tempfile.mkdtemp(prefix="ct-bench-prowler-")
-    command = [prowler, "aws", "--checks", *PROWLER_CHECKS, "--region", *REGIONS, "--scan-unused-services"]
-    command += ["-M", "csv", "--no-banner", "-o", out]
+    command = [prowler, "aws", "--region", *REGIONS, "-M", "csv", "--no-banner", "-o", out]
+    command += ["--service", *PROWLER_SERVICES] if restricted else ["--compliance", PROWLER_COMPLIANCE]
     started = time.perf_counter()
     subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
@@ -160,12 +161,55 @@ def prowler_run(prowler: str, env: dict) -> tuple[float, int]:
     return seconds, rows
 
 
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def against_prowler(args, env: dict) -> None:
+    """Ours (a full scan of every service group, in a child process) and Prowler's two runs on the same seeded
+    account, interleaved so that all three see the same load, `--repeat` times; then medians and ratios."""
+    from scanners.demo import seed_demo_account
+
+    server, env["AWS_ENDPOINT_URL"] = moto_start(env)
+    env["HTTP_PROXY"] = env["AWS_ENDPOINT_URL"]
+    os.environ.update(AWS_ENDPOINT_URL=env["AWS_ENDPOINT_URL"], HTTP_PROXY=env["HTTP_PROXY"])
+    try:
+        started = time.perf_counter()
+        seed_demo_account(regions=REGIONS)
+        print(f"seeded the demo account over {', '.join(REGIONS)} in {time.perf_counter() - started:.1f} s")
+        times: dict[str, list[float]] = {"ControlTrace": [], "Prowler full": [], "Prowler restricted": []}
+        for _ in range(args.repeat):
+            before = load()
+            ours = json.loads(
+                subprocess.run(
+                    [sys.executable, __file__, "--child", "0"], env=env, check=True, capture_output=True
+                ).stdout
+            )
+            times["ControlTrace"].append(ours["seconds"])
+            print(
+                f"ControlTrace        {ours['seconds']:>7.2f} s  {ours['findings']:>6} findings  load {before}",
+                flush=True,
+            )
+            for name, restricted in (("Prowler full", False), ("Prowler restricted", True)):
+                before = load()
+                seconds, rows = prowler_run(args.prowler, env, restricted)
+                times[name].append(seconds)
+                print(f"{name:<19} {seconds:>7.2f} s  {rows:>6} results   load {before}", flush=True)
+        medians = {name: statistics.median(values) for name, values in times.items()}
+        print("medians: " + ", ".join(f"{name} {value:.2f} s" for name, value in medians.items()))
+        ours = medians["ControlTrace"]
+        print(f"Prowler full / ControlTrace: {medians['Prowler full'] / ours:.1f}x (goal 10x); "
+              f"Prowler restricted / ControlTrace: {medians['Prowler restricted'] / ours:.1f}x (goal 5x); "
+              f"load now {load()}")  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def child(n: int, synthetic: bool, heap: bool) -> None:
     django_setup()
     if synthetic:
         synthetic_install(n)
-    elif os.environ.get("BENCH_EQUIVALENT_ONLY"):
-        only_equivalent_groups()
     from demo_scan import conclude_timed, evidence_written  # benchmarks/ is this script's first import path
 
     from scanners import engine
@@ -361,6 +405,8 @@ def main() -> None:
     subprocess.run([*manage, "load_catalogs"], env=env, check=True, stdout=subprocess.DEVNULL)
     if args.workers:
         return scale_out(args, env)
+    if args.prowler:
+        return against_prowler(args, env)
 
     server = None
     if not args.synthetic:
@@ -368,13 +414,10 @@ def main() -> None:
         # S3 Control puts the account id in the host name; moto answers it as a proxy (see MOTO.md).
         env["HTTP_PROXY"] = env["AWS_ENDPOINT_URL"]
         os.environ.update(AWS_ENDPOINT_URL=env["AWS_ENDPOINT_URL"], HTTP_PROXY=env["HTTP_PROXY"])
-    if args.prowler:
-        env["BENCH_EQUIVALENT_ONLY"] = "1"
     try:
         print(
             f"{'mode':<10} {'N':>7} {'state':<10} {'seed s':>7} {'scan s':>7} {'findings':>8} "
             f"{'heap MiB':>8} {'RSS MiB':>8} {'conclude s':>10} {'evidence':>8} {'bytes':>11}"
-            + (f" {'prowler s':>9} {'rows':>6} {'ratio':>6}" if args.prowler else "")
         )
         for n in (int(size) for size in args.sizes.split(",")):
             seeding = time.perf_counter()
@@ -390,9 +433,6 @@ def main() -> None:
                 f"{result['findings']:>8} {result['heap_peak_mib']:>8} {result['rss_peak_mib']:>8} "
                 f"{result['conclude_s']:>10} {result['evidence_items']:>8} {result['evidence_bytes']:>11,}"
             )
-            if args.prowler and server is not None:
-                prowler_seconds, rows = prowler_run(args.prowler, env)
-                line += f" {prowler_seconds:>9.1f} {rows:>6} {prowler_seconds / result['seconds']:>6.1f}"
             print(line, flush=True)
     finally:
         if server is not None:
