@@ -165,6 +165,15 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def ratios_print(times: dict[str, list[float]]) -> None:
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print("medians: " + ", ".join(f"{name} {value:.2f} s" for name, value in medians.items()))
+    ours = medians["ControlTrace"]
+    print(f"Prowler full / ControlTrace: {medians['Prowler full'] / ours:.1f}x (goal 10x); "
+          f"Prowler restricted / ControlTrace: {medians['Prowler restricted'] / ours:.1f}x (goal 5x); "
+          f"load now {load()}", flush=True)  # fmt: skip
+
+
 def against_prowler(args, env: dict) -> None:
     """Ours (a full scan of every service group, in a child process) and Prowler's two runs on the same seeded
     account, interleaved so that all three see the same load, `--repeat` times; then medians and ratios."""
@@ -180,11 +189,8 @@ def against_prowler(args, env: dict) -> None:
         times: dict[str, list[float]] = {"ControlTrace": [], "Prowler full": [], "Prowler restricted": []}
         for _ in range(args.repeat):
             before = load()
-            ours = json.loads(
-                subprocess.run(
-                    [sys.executable, __file__, "--child", "0"], env=env, check=True, capture_output=True
-                ).stdout
-            )
+            scan = subprocess.run([sys.executable, __file__, "--child", "0"], env=env, check=True, capture_output=True)
+            ours = json.loads(scan.stdout)
             times["ControlTrace"].append(ours["seconds"])
             print(
                 f"ControlTrace        {ours['seconds']:>7.2f} s  {ours['findings']:>6} findings  load {before}",
@@ -195,12 +201,7 @@ def against_prowler(args, env: dict) -> None:
                 seconds, rows = prowler_run(args.prowler, env, restricted)
                 times[name].append(seconds)
                 print(f"{name:<19} {seconds:>7.2f} s  {rows:>6} results   load {before}", flush=True)
-        medians = {name: statistics.median(values) for name, values in times.items()}
-        print("medians: " + ", ".join(f"{name} {value:.2f} s" for name, value in medians.items()))
-        ours = medians["ControlTrace"]
-        print(f"Prowler full / ControlTrace: {medians['Prowler full'] / ours:.1f}x (goal 10x); "
-              f"Prowler restricted / ControlTrace: {medians['Prowler restricted'] / ours:.1f}x (goal 5x); "
-              f"load now {load()}")  # fmt: skip
+            ratios_print(times)  # after every round, so that an interrupted run still says where it stood
     finally:
         server.terminate()
         server.wait()

@@ -32,6 +32,14 @@ from evidence.serializers import EvidenceInputSerializer, EvidencePartSerializer
 from evidence.services import evidence_add
 
 logger = logging.getLogger("controltrace.evidence")
+# The file comes back in the content type it was stored with: a JSON report is JSON, of any shape.
+DOWNLOAD_RESPONSES = {
+    (200, "application/octet-stream"): OpenApiTypes.BINARY,
+    (200, "*/*"): OpenApiTypes.ANY,
+    404: None,
+    409: OpenApiResponse(description="The stored file no longer matches its recorded SHA-256; not sent."),
+    410: OpenApiResponse(description="The stored file is missing."),
+}
 
 
 class FileRenderer(BaseRenderer):
@@ -75,15 +83,8 @@ TOO_LARGE = OpenApiResponse(description="The upload is larger than EVIDENCE_MAX_
         responses={201: EvidenceSerializer, 413: TOO_LARGE},
         description="Add evidence to one or more controls. The server computes the SHA-256 and the content type.",
     ),
-    # The file comes back in the content type it was stored with: a JSON report is JSON, of any shape.
     download=extend_schema(
-        responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            (200, "*/*"): OpenApiTypes.ANY,
-            404: None,
-            409: OpenApiResponse(description="The stored file no longer matches its recorded SHA-256; not sent."),
-            410: OpenApiResponse(description="The stored file is missing."),
-        },
+        responses=DOWNLOAD_RESPONSES,
         description="The stored file, re-hashed before it is sent: only bytes matching the recorded SHA-256 leave.",
     ),
 )
@@ -151,13 +152,7 @@ def _refused(kind: str, item, request, failure: IntegrityFailure) -> JsonRespons
 
 @extend_schema_view(
     download=extend_schema(
-        responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            (200, "*/*"): OpenApiTypes.ANY,
-            404: None,
-            409: OpenApiResponse(description="The stored file no longer matches its recorded SHA-256; not sent."),
-            410: OpenApiResponse(description="The stored file is missing."),
-        },
+        responses=DOWNLOAD_RESPONSES,
         description="The shared file, re-hashed before it is sent: only bytes matching its SHA-256 leave.",
     ),
 )
