@@ -106,8 +106,9 @@ def evidence_add(
         item.sha256 = hashlib.sha256(description.encode()).hexdigest()
     item.save()
     item.controls.set(controls)
-    if parts:
-        item.parts.set(parts)
+    if parts:  # a new item links to nothing yet: one insert, no read of what is there
+        link = Evidence.parts.through
+        link.objects.bulk_create([link(evidence_id=item.pk, evidencepart_id=part.pk) for part in parts])
     if supersedes is not None:
         audit_event_record(verb=AuditVerb.EVIDENCE_SUPERSEDED, actor=actor, subject=supersedes, by=item.pk)
     if refresh_summary:
@@ -115,21 +116,34 @@ def evidence_add(
     return item
 
 
+def evidence_parts_store(files: dict[str, bytes], content_type: str = "application/json") -> dict[str, EvidencePart]:
+    """Store each file (name: content) once: an intact part with the same SHA-256 is reused (unchanged results
+    of a check cost nothing on the next scan). A stored copy that no longer verifies is never referred to
+    again: a new copy is stored, and the damaged one keeps failing its downloads. Returns name: part."""
+    hashes = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
+    newest = {part.sha256: part for part in EvidencePart.objects.filter(sha256__in=set(hashes.values())).order_by("pk")}
+    stored = {}
+    for name, content in files.items():
+        part = newest.get(hashes[name])
+        if part is None or not _intact(part):
+            part = EvidencePart(name=name, sha256=hashes[name], size=len(content), content_type=content_type)
+            part.file.save(name, ContentFile(content), save=False)
+            part.save()
+            newest[part.sha256] = part
+        stored[name] = part
+    return stored
+
+
 def evidence_part_store(*, name: str, content: bytes, content_type: str = "application/json") -> EvidencePart:
-    """Store `content` once: an intact part with the same SHA-256 is reused (unchanged results of a check
-    cost nothing on the next scan). A stored copy that no longer verifies is never referred to again: a new
-    copy is stored, and the damaged one keeps failing its downloads."""
-    sha256 = hashlib.sha256(content).hexdigest()
-    for stored in EvidencePart.objects.filter(sha256=sha256).order_by("-pk")[:1]:
-        try:
-            verified_copy(stored).close()
-        except IntegrityFailure:
-            break
-        return stored
-    part = EvidencePart(name=name, sha256=sha256, size=len(content), content_type=content_type)
-    part.file.save(name, ContentFile(content), save=False)
-    part.save()
-    return part
+    return evidence_parts_store({name: content}, content_type)[name]
+
+
+def _intact(part: EvidencePart) -> bool:
+    try:
+        verified_copy(part).close()
+    except IntegrityFailure:
+        return False
+    return True
 
 
 def _superseded_control_ids(supersedes: Evidence | None) -> list[int]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from compliance.models import AutomatedStatus, ControlState
 from evidence.models import EvidenceKind, EvidencePart
-from evidence.services import evidence_add, evidence_part_store, evidence_summary_refresh
+from evidence.services import evidence_add, evidence_parts_store, evidence_summary_refresh
 from ledger.chain import ledger_batch
 from scanners.check_settings import judged_with
 from scanners.checks import base as checks
@@ -160,26 +160,30 @@ def _check_results_store(run: ScanRun, speaking: list[checks.Check]) -> dict[str
         "check_id", "resource__uid", "resource__name", "region", "status", "reason"
     ):
         results[check_id].append({"resource": uid, "name": name, "region": region, "status": status, "reason": reason})
-    stored = {}
-    for check in speaking:
-        found = results.get(check.id, [])
-        summary = dict(Counter(item["status"] for item in found))
-        settings = judged_with(check, run.check_settings.get(check.id))
-        # Nothing of the run or its time: the same results on the next scan are the same file, stored once.
-        content = {
-            "check": check.id,
-            "title": check.title,
-            "severity": check.severity,
-            "resource_type": check.resource_type,
-            "remediation": check.remediation,
-            "account": {"name": run.account.name, "account_id": run.account.account_id},
-            "settings": settings,
-            "summary": summary,
-            "results": found,
-        }
-        part = evidence_part_store(name=f"{check.id}-results.json", content=compact_json(content))
-        stored[check.id] = CheckResults(part, summary, settings)
-    return stored
+    settings = {check.id: judged_with(check, run.check_settings.get(check.id)) for check in speaking}
+    summaries = {check.id: dict(Counter(item["status"] for item in results.get(check.id, []))) for check in speaking}
+    # Nothing of the run or its time in the file: the same results on the next scan are the same file, stored once.
+    contents = {
+        f"{check.id}-results.json": compact_json(
+            {
+                "check": check.id,
+                "title": check.title,
+                "severity": check.severity,
+                "resource_type": check.resource_type,
+                "remediation": check.remediation,
+                "account": {"name": run.account.name, "account_id": run.account.account_id},
+                "settings": settings[check.id],
+                "summary": summaries[check.id],
+                "results": results.get(check.id, []),
+            }
+        )
+        for check in speaking
+    }
+    parts = evidence_parts_store(contents)
+    return {
+        check.id: CheckResults(parts[f"{check.id}-results.json"], summaries[check.id], settings[check.id])
+        for check in speaking
+    }
 
 
 def _evidence_for(run, control, speaks, shared: dict[str, CheckResults], collected_at, valid_until):
