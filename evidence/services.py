@@ -106,9 +106,8 @@ def evidence_add(
         item.sha256 = hashlib.sha256(description.encode()).hexdigest()
     item.save()
     item.controls.set(controls)
-    if parts:  # a new item links to nothing yet: one insert, no read of what is there
-        link = Evidence.parts.through
-        link.objects.bulk_create([link(evidence_id=item.pk, evidencepart_id=part.pk) for part in parts])
+    if parts:
+        item.parts.add(*parts)  # through the m2m signal, so the ledger records the links as it does controls
     if supersedes is not None:
         audit_event_record(verb=AuditVerb.EVIDENCE_SUPERSEDED, actor=actor, subject=supersedes, by=item.pk)
     if refresh_summary:
