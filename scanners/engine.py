@@ -415,8 +415,8 @@ def scan_run_sync(*, run_id: int, concurrency: int | None = None) -> ScanRun:
 
     Units run on up to `concurrency` threads (SCAN_SYNC_CONCURRENCY), each exactly as a Celery worker runs
     it: the claims, leases and the locked finishing check that let many workers share a run make
-    threads safe too. An AWS account's units share one ClientFactory, so each (service, region) client
-    is made once per scan.
+    threads safe too. An AWS account's units share the process's ClientFactory for it, so each (service, region) client
+    is made once per process (a Celery worker does the same, unit after unit).
     """
     unit_ids = scan_plan(run_id=run_id)
     workers = _sync_workers(concurrency, len(unit_ids))
