@@ -3,6 +3,9 @@
     .venv/bin/python benchmarks/demo_scan.py              # three scans of the demo account, in-process
     .venv/bin/python benchmarks/demo_scan.py --scans 5
 
+It also prints how long `scan_conclude` took (statuses and automated evidence) and what the last scan's
+automated evidence weighs (items and bytes).
+
 It starts a moto server in this process, seeds it with `scanners.demo` (what `make run` shows), creates
 the `demo-aws` account on a new SQLite database (unless DATABASE_URL is set) and times `scan_run_sync`,
 the same engine `scan --sync` runs. The first scan also writes the inventory; the later ones update it.
@@ -66,13 +69,15 @@ def main() -> None:
         engine.registries_load()
         per_service = Counter(check.service for check in checks.all_checks())
         account = cloud_account_create(name="demo-aws", regions=list(DEMO_REGIONS))
-        timings, findings = [], 0
+        concluding = conclude_timed()
+        timings, findings, evidence = [], 0, []
         for _ in range(args.scans):
             run = ScanRun.objects.create(account=account)
             started = time.perf_counter()
             run = engine.scan_run_sync(run_id=run.pk)
             timings.append(time.perf_counter() - started)
             findings = run.findings.count()
+            evidence.append(evidence_written(run))
         collection = collection_times(engine, DEMO_REGIONS)
     finally:
         server.stop()
@@ -83,6 +88,39 @@ def main() -> None:
     print(f"scan s: {', '.join(f'{t:.2f}' for t in timings)}; median {statistics.median(timings):.2f}")
     print(f"load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; cores: {os.cpu_count()}")
     print("collection alone, s per service group (all regions): " + ", ".join(f"{n} {t:.2f}" for t, n in collection))
+    print(f"scan_conclude s: {', '.join(f'{t:.2f}' for t in concluding)}; median {statistics.median(concluding):.2f}")
+    print("automated evidence per scan (items, bytes): " + "; ".join(f"{n} items, {b:,}" for n, b in evidence))
+
+
+def conclude_timed() -> list[float]:
+    """Time every `scan_conclude` (statuses and automated evidence) the scans call; returns the list it fills."""
+    from scanners import automation
+
+    timings, conclude = [], automation.scan_conclude
+
+    def timed(**kwargs):
+        started = time.perf_counter()
+        conclude(**kwargs)
+        timings.append(time.perf_counter() - started)
+
+    automation.scan_conclude = timed
+    return timings
+
+
+def evidence_written(run) -> tuple[int, int]:
+    """How many automated evidence items the run stored, and the bytes it added: its reports, and the shared
+    results files (evidence parts, where the checkout has them) stored during the run, not those it reused."""
+    from django.db.models import Count, Sum
+
+    from evidence import models
+
+    made = models.Evidence.objects.filter(produced_by=f"scan {run.pk} of {run.account.name}")
+    totals = made.aggregate(items=Count("pk"), size=Sum("size"))
+    size = totals["size"] or 0
+    if hasattr(models, "EvidencePart"):
+        stored = models.EvidencePart.objects.filter(created_at__gte=run.created_at)  # the scans run one at a time
+        size += stored.aggregate(size=Sum("size"))["size"] or 0
+    return totals["items"], size
 
 
 def collection_times(engine, regions) -> list[tuple[float, str]]:

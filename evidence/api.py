@@ -32,10 +32,19 @@ from config.api import UnknownParametersRefused
 from config.keyset import KeysetPagination
 from config.uploads import upload_refusal
 from evidence.integrity import IntegrityFailure, verified_download
-from evidence.models import LIST_ORDER, Evidence, EvidenceKind, EvidenceQuerySet, EvidenceRequest, RequestState
+from evidence.models import (
+    LIST_ORDER,
+    Evidence,
+    EvidenceKind,
+    EvidencePart,
+    EvidenceQuerySet,
+    EvidenceRequest,
+    RequestState,
+)
 from evidence.requests import evidence_request_answer, evidence_request_open, evidence_request_withdraw, requests_shown
 from evidence.serializers import (
     EvidenceInputSerializer,
+    EvidencePartSerializer,
     EvidenceRequestInputSerializer,
     EvidenceRequestSerializer,
     EvidenceSerializer,
@@ -44,6 +53,14 @@ from evidence.serializers import (
 from evidence.services import evidence_add
 
 logger = logging.getLogger("controltrace.evidence")
+# The file comes back in the content type it was stored with: a JSON report is JSON, of any shape.
+DOWNLOAD_RESPONSES = {
+    (200, "application/octet-stream"): OpenApiTypes.BINARY,
+    (200, "*/*"): OpenApiTypes.ANY,
+    404: None,
+    409: OpenApiResponse(description="The stored file no longer matches its recorded SHA-256; not sent."),
+    410: OpenApiResponse(description="The stored file is missing."),
+}
 
 
 class FileRenderer(BaseRenderer):
@@ -106,15 +123,8 @@ TOO_LARGE = OpenApiResponse(description="The upload is larger than EVIDENCE_MAX_
         responses={201: EvidenceSerializer, 413: TOO_LARGE},
         description="Add evidence to one or more controls. The server computes the SHA-256 and the content type.",
     ),
-    # The file comes back in the content type it was stored with: a JSON report is JSON, of any shape.
     download=extend_schema(
-        responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            (200, "*/*"): OpenApiTypes.ANY,
-            404: None,
-            409: OpenApiResponse(description="The stored file no longer matches its recorded SHA-256; not sent."),
-            410: OpenApiResponse(description="The stored file is missing."),
-        },
+        responses=DOWNLOAD_RESPONSES,
         description="The stored file, re-hashed before it is sent: only bytes matching the recorded SHA-256 leave.",
     ),
 )
@@ -174,9 +184,36 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         try:
             return verified_download(item, filename=PurePath(item.file.name).name, content_type=item.content_type)
         except IntegrityFailure as failure:
-            logger.warning("Refused API download of evidence %s to %s: %s", item.pk, request.user, failure)
-            # JSON whatever the client accepted: the file renderer must never carry anything but verified bytes.
-            return JsonResponse({"detail": str(failure), "sha256_recorded": failure.expected}, status=failure.status)
+            return _refused("evidence", item, request, failure)
+
+
+def _refused(kind: str, item, request, failure: IntegrityFailure) -> JsonResponse:
+    logger.warning("Refused API download of %s %s to %s: %s", kind, item.pk, request.user, failure)
+    # JSON whatever the client accepted: the file renderer must never carry anything but verified bytes.
+    return JsonResponse({"detail": str(failure), "sha256_recorded": failure.expected}, status=failure.status)
+
+
+@extend_schema_view(
+    download=extend_schema(
+        responses=DOWNLOAD_RESPONSES,
+        description="The shared file, re-hashed before it is sent: only bytes matching its SHA-256 leave.",
+    ),
+)
+class EvidencePartViewSet(mixins.RetrieveModelMixin, ApiViewSet):
+    """The files scan reports name by SHA-256 (each check's results, stored once): read and download only."""
+
+    serializer_class = EvidencePartSerializer
+    queryset = EvidencePart.objects.prefetch_related("evidence")
+    filter_backends: list = []
+    http_method_names = ["get", "head", "options"]
+
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, FileRenderer])
+    def download(self, request, pk=None):
+        part = self.get_object()
+        try:
+            return verified_download(part, filename=part.name, content_type=part.content_type)
+        except IntegrityFailure as failure:
+            return _refused("evidence part", part, request, failure)
 
 
 class EvidenceRequestFilter(django_filters.FilterSet):
@@ -254,3 +291,4 @@ class EvidenceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, A
 def register(router) -> None:
     router.register("evidence", EvidenceViewSet, basename="evidence")
     router.register("evidence-requests", EvidenceRequestViewSet, basename="evidence-request")
+    router.register("evidence-parts", EvidencePartViewSet, basename="evidence-part")

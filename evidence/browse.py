@@ -19,7 +19,7 @@ from config.keyset import InvalidCursor, keyset_page_with_total, page_number_red
 from config.widgets import DateInput
 from evidence.audit_data import ControlLinks, start_of_day
 from evidence.integrity import IntegrityFailure, verified_download
-from evidence.models import LIST_ORDER, Evidence, EvidenceKind, EvidenceQuerySet
+from evidence.models import LIST_ORDER, Evidence, EvidenceKind, EvidencePart, EvidenceQuerySet
 
 logger = logging.getLogger("controltrace.evidence")
 
@@ -131,6 +131,19 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     except IntegrityFailure as failure:
         logger.warning("Refused download of evidence %s to %s: %s", item.pk, request.user, failure)
         context = {"item": item, "failure": failure}
+        return TemplateResponse(request, "evidence/integrity_failure.html", context, status=failure.status)
+
+
+@require_safe
+@viewer_required
+def evidence_part_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """A shared file a report names by SHA-256 (a check's results), re-hashed before it is sent, like evidence."""
+    part = get_object_or_404(EvidencePart, pk=pk)
+    try:
+        return verified_download(part, filename=part.name, content_type=part.content_type)
+    except IntegrityFailure as failure:
+        logger.warning("Refused download of evidence part %s to %s: %s", part.pk, request.user, failure)
+        context = {"item": part.evidence.order_by("pk").first(), "failure": failure}
         return TemplateResponse(request, "evidence/integrity_failure.html", context, status=failure.status)
 
 

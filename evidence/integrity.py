@@ -3,8 +3,9 @@
 The file is copied to a temporary file while it is hashed, and the copy is what gets served or
 packaged: a file changed on disk between the check and the read can never slip through.
 
-`verified_download` is the one way a stored file leaves ControlTrace: the evidence page, the evidence API
-and the audit package page all call it. Stored files are never served from a media URL.
+`verified_download` is the one way a stored file leaves ControlTrace: the evidence page, the evidence API,
+the evidence part page and API (the shared results files a scan's reports name by hash) and the audit package
+page all call it. Stored files are never served from a media URL.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import IO, Protocol
 
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
+
+from evidence.models import EvidencePart
 
 logger = logging.getLogger("controltrace.evidence.integrity")
 
@@ -32,6 +35,8 @@ class Stored(Protocol):
 
 
 def describe(item: Stored) -> str:
+    if isinstance(item, EvidencePart):
+        return f"evidence part {item.pk} ({item.name})"
     title = getattr(item, "title", None)
     return f"evidence {item.pk} ({title})" if title is not None else f"audit package {item.pk}"
 

@@ -50,6 +50,51 @@ class EvidenceQuerySet(models.QuerySet):
 LIST_ORDER = ("-collected_at", "-id")
 
 
+class EvidencePartQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise EvidenceIsImmutable("A stored evidence part cannot be updated.")
+
+    def delete(self):
+        raise EvidenceIsImmutable("A stored evidence part cannot be deleted.")
+
+
+class EvidencePart(models.Model):
+    """A file that evidence items refer to by SHA-256, stored once however many items refer to it: a scan's
+    results of one check, which the report of every control the check speaks for names by its hash.
+
+    Append-only like Evidence, and downloaded the same verified way (evidence/integrity.py)."""
+
+    name = models.CharField(max_length=200)
+    file = models.FileField(upload_to="evidence/parts/%Y/%m/")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EvidencePartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"evidence part {self.pk} ({self.name})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise EvidenceIsImmutable("A stored evidence part cannot be edited.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("evidence-part-download", args=[self.pk])
+
+    def delete(self, *args, **kwargs):
+        raise EvidenceIsImmutable("A stored evidence part cannot be deleted.")
+
+    @property
+    def api_download_url(self) -> str:
+        return reverse("api:evidence-part-download", args=[self.pk])
+
+
 class Evidence(models.Model):
     kind = models.CharField(max_length=10, choices=EvidenceKind.choices)
     title = models.CharField(max_length=200)
@@ -72,6 +117,8 @@ class Evidence(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The stored files this item's content names by SHA-256 (a control's scan report: each check's results).
+    parts = models.ManyToManyField(EvidencePart, related_name="evidence", blank=True)
 
     objects = EvidenceQuerySet.as_manager()
 

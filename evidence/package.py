@@ -1,5 +1,6 @@
 """The audit package: one zip with the Statement of Applicability, a folder per control with its
-evidence and an index, and a manifest of every file's SHA-256 (manifest.json and MANIFEST.sha256).
+evidence and an index, the files reports name by SHA-256 once under parts/, and a manifest of every
+file's SHA-256 (manifest.json and MANIFEST.sha256).
 
 A stored file whose hash no longer matches the one recorded is left out and listed in the manifest's
 `integrity_failures`: the package never carries a changed file under an unchanged record.
@@ -31,7 +32,7 @@ from compliance.models import AuditVerb, Control, ControlComment, Framework
 from config.celery import enqueue_or_reason
 from evidence.audit_data import csv_text, in_force_during, soa_csv, soa_entries, start_of_day
 from evidence.integrity import IntegrityFailure, verified_copy
-from evidence.models import AuditPackage, Evidence, PackageState
+from evidence.models import AuditPackage, Evidence, EvidencePart, PackageState
 from evidence.requests import requests_shown
 from ledger.export import ledger_slice_write
 
@@ -122,7 +123,11 @@ class PackageWriter:
 
 def evidence_in_scope(scope: Scope):
     evidence = in_force_during(Evidence.objects.all(), scope.start, scope.end)
-    return evidence.select_related("collected_by", "superseded_by").order_by("collected_at", "pk")
+    return (
+        evidence.select_related("collected_by", "superseded_by")
+        .prefetch_related("parts")
+        .order_by("collected_at", "pk")
+    )
 
 
 def controls_with_evidence(scope: Scope, evidence) -> list[Control]:
@@ -183,6 +188,43 @@ def write_evidence(writer: PackageWriter, folder: str, control: Control, item: E
     return name, "note"
 
 
+def parts_in(controls: list[Control]) -> dict[EvidencePart, list[int]]:
+    """The shared files the packaged evidence names by SHA-256, each with the items that refer to it."""
+    referring: dict[EvidencePart, set[int]] = {}
+    for control in controls:
+        for item in control.package_evidence:
+            for part in item.parts.all():
+                referring.setdefault(part, set()).add(item.pk)
+    return {part: sorted(items) for part, items in sorted(referring.items(), key=lambda pair: pair[0].pk)}
+
+
+def write_parts(writer: PackageWriter, parts: dict[EvidencePart, list[int]]) -> list[dict]:
+    """Each shared file once, under parts/, verified like evidence; a damaged one is listed, not packaged."""
+    listed = []
+    for part, referred_by in parts.items():
+        path = f"parts/{part.pk}-{safe_name(part.name)}"
+        entry = {"part_id": part.pk, "sha256_recorded": part.sha256, "referred_by": referred_by, "path": path}
+        try:
+            with verified_copy(part) as copy:
+                writer.add(path, copy)
+        except IntegrityFailure as failure:
+            entry["path"] = ""
+            writer.report.integrity_failures.append(
+                {
+                    "evidence_part_id": part.pk,
+                    "title": part.name,
+                    "referred_by": referred_by,
+                    "stored_file": part.file.name,
+                    "sha256_recorded": failure.expected,
+                    "sha256_found": failure.actual,
+                    "problem": "missing" if failure.actual is None else "hash mismatch",
+                    "excluded_from_package": True,
+                }
+            )
+        listed.append(entry)
+    return listed
+
+
 def index_row(item: Evidence, name: str, verdict: str, now) -> list:
     return [
         item.pk,
@@ -217,7 +259,8 @@ def package_write(
     now = timezone.now()
     report = Report()
     controls = controls_with_evidence(scope, evidence_in_scope(scope))
-    total = 1 + sum(len(c.package_evidence) for c in controls)
+    parts = parts_in(controls)
+    total = 1 + sum(len(c.package_evidence) for c in controls) + len(parts)
     done = 0
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         writer = PackageWriter(archive, report)
@@ -236,6 +279,9 @@ def package_write(
             writer.add(f"{folder}/index.csv", csv_text(INDEX_HEADER, rows).encode())
             report.controls += 1
             report.evidence_entries += len(rows)
+        # Files several reports name by SHA-256 (a check's results in a scan) go in once, not in every folder.
+        packaged_parts = write_parts(writer, parts)
+        done += len(parts)
         write_requests_and_comments(writer, scope)
         for section in SECTIONS if sections is None else sections:
             section(scope, writer.add)
@@ -247,6 +293,7 @@ def package_write(
             **scope.describe(),
             "controls": report.controls,
             "evidence_entries": report.evidence_entries,
+            "parts": packaged_parts,
             "files": list(report.files),
             "integrity_failures": report.integrity_failures,
         }

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from compliance.serializers import ControlRefField, UsernameField
-from evidence.models import Evidence, EvidenceRequest
+from evidence.models import Evidence, EvidencePart, EvidenceRequest
 from evidence.validation import validate_evidence_upload
 
 
@@ -63,6 +63,17 @@ class EvidenceSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_superseded_by(self, item: Evidence) -> int | None:
         return item.superseded_by_pk
+
+
+class EvidencePartSerializer(serializers.ModelSerializer):
+    """A shared file that reports name by SHA-256 (one check's results in a scan), and which items refer to it."""
+
+    download_url = serializers.CharField(source="api_download_url", read_only=True)
+    evidence = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = EvidencePart
+        fields = ["id", "name", "sha256", "size", "content_type", "created_at", "download_url", "evidence"]
 
 
 class EvidenceInputSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -16,7 +17,8 @@ from django.utils import timezone
 from accounts import roles
 from compliance.events import audit_event_record
 from compliance.models import AuditVerb, Control, ControlState
-from evidence.models import Evidence, EvidenceKind
+from evidence.integrity import IntegrityFailure, verified_copy
+from evidence.models import Evidence, EvidenceKind, EvidencePart
 from evidence.validation import max_valid_until, validate_evidence_dates
 
 
@@ -60,12 +62,14 @@ def evidence_add(
     produced_by: str = "",
     supersedes: Evidence | None = None,
     refresh_summary: bool = True,
+    parts: Iterable[EvidencePart] = (),
 ) -> Evidence:
     """A person (actor) or a producer (scan) adds evidence; the SHA-256 is computed here, never taken.
 
     Every path goes through here, so the date rule (validate_evidence_dates) and the supersede rule
     (Evidence.supersede_refusal) hold for the page, the API and scans alike; both raise ValidationError.
     A producer adding many items at once passes refresh_summary=False and calls evidence_summary_refresh once.
+    `parts`: the stored files (evidence_part_store) that the item's content names by SHA-256.
     """
     if actor is not None and not roles.can_contribute(actor):
         raise PermissionDenied("Only CISOs and engineers can add evidence.")
@@ -102,11 +106,43 @@ def evidence_add(
         item.sha256 = hashlib.sha256(description.encode()).hexdigest()
     item.save()
     item.controls.set(controls)
+    if parts:
+        item.parts.add(*parts)  # through the m2m signal, so the ledger records the links as it does controls
     if supersedes is not None:
         audit_event_record(verb=AuditVerb.EVIDENCE_SUPERSEDED, actor=actor, subject=supersedes, by=item.pk)
     if refresh_summary:
         evidence_summary_refresh(control_ids=[c.pk for c in controls] + _superseded_control_ids(supersedes))
     return item
+
+
+def evidence_parts_store(files: dict[str, bytes], content_type: str = "application/json") -> dict[str, EvidencePart]:
+    """Store each file (name: content) once: an intact part with the same SHA-256 is reused (unchanged results
+    of a check cost nothing on the next scan). A stored copy that no longer verifies is never referred to
+    again: a new copy is stored, and the damaged one keeps failing its downloads. Returns name: part."""
+    hashes = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
+    newest = {part.sha256: part for part in EvidencePart.objects.filter(sha256__in=set(hashes.values())).order_by("pk")}
+    stored = {}
+    for name, content in files.items():
+        part = newest.get(hashes[name])
+        if part is None or not _intact(part):
+            part = EvidencePart(name=name, sha256=hashes[name], size=len(content), content_type=content_type)
+            part.file.save(name, ContentFile(content), save=False)
+            part.save()
+            newest[part.sha256] = part
+        stored[name] = part
+    return stored
+
+
+def evidence_part_store(*, name: str, content: bytes, content_type: str = "application/json") -> EvidencePart:
+    return evidence_parts_store({name: content}, content_type)[name]
+
+
+def _intact(part: EvidencePart) -> bool:
+    try:
+        verified_copy(part).close()
+    except IntegrityFailure:
+        return False
+    return True
 
 
 def _superseded_control_ids(supersedes: Evidence | None) -> list[int]:

@@ -7,7 +7,9 @@ of its own.
 
 from __future__ import annotations
 
+import os
 import threading
+from collections import OrderedDict
 from typing import Any
 
 import boto3
@@ -120,7 +122,9 @@ class ClientFactory:
         key = (service, region)
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = self._get_session().client(service, region_name=region, config=self.config)
+                client = self._get_session().client(service, region_name=region, config=self.config)
+                _answer_not_implemented_at_once(client)
+                self._clients[key] = client
             return self._clients[key]
 
     def account_id(self) -> str:
@@ -160,6 +164,58 @@ class ClientFactory:
         return boto3.session.Session(botocore_session=core)
 
 
+FACTORIES_KEPT = 32
+_factories: OrderedDict[tuple, ClientFactory] = OrderedDict()
+_factories_lock = threading.Lock()
+
+
+def shared_factory(*, role_arn: str = "", external_id: str = "") -> ClientFactory:
+    """This process's ClientFactory for one account: every unit a Celery worker runs for it (and every scan
+    in one process) reuses its clients per (service, region) and its assumed-role credentials.
+
+    Keyed also by the AWS_* and proxy environment, which decide endpoints and default credentials, so a
+    changed environment never reaches an account through clients made for the old one. The least recently
+    used factories beyond FACTORIES_KEPT are dropped (their clients with them).
+    """
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_") or "PROXY" in k.upper()))
+    key = (role_arn, external_id, environment)
+    with _factories_lock:
+        factory = _factories.get(key)
+        if factory is None:
+            factory = _factories[key] = ClientFactory(role_arn=role_arn, external_id=external_id)
+            while len(_factories) > FACTORIES_KEPT:
+                _factories.popitem(last=False)
+        _factories.move_to_end(key)
+        return factory
+
+
+def _answer_not_implemented_at_once(client) -> None:
+    """An operation the endpoint does not implement answers the same on every attempt: it is raised at
+    once instead of retried (botocore retries any HTTP 500), and the collector records it as an error.
+
+    Runs before botocore's retry handler of the same event. A 500 that carries an AWS error code (a real
+    InternalError) and every 502/503/504 and throttling answer keep botocore's retries.
+    """
+    service_event = client.meta.service_model.service_id.hyphenize()
+
+    def refuse_retry(response=None, operation=None, **kwargs):
+        if response is None:  # no answer at all (a connection error): botocore decides
+            return None
+        http, parsed = response
+        status = http.status_code
+        if status >= 500 and not_implemented(status, str(parsed.get("Error", {}).get("Code", ""))):
+            raise ClientError(parsed, operation.name)
+        return None
+
+    client.meta.events.register_first(f"needs-retry.{service_event}", refuse_retry)
+
+
+def not_implemented(status: int | None, code: str) -> bool:
+    """The endpoint does not know the operation: an error code saying so, HTTP 501, or a 404/500 without any
+    AWS error document (its code is only the HTTP status), which a simulator or a proxy sends and AWS never does."""
+    return code in NOT_IMPLEMENTED_CODES or status == 501 or (status in (404, 500) and code == str(status))
+
+
 def error_code(exc: Exception) -> str:
     if isinstance(exc, ClientError):
         return str(exc.response.get("Error", {}).get("Code", ""))
@@ -180,9 +236,7 @@ def _describe_client_error(exc: ClientError) -> str:
         return _one_line(f"access denied: {operation}: {code} {message}")
     if code in THROTTLING_CODES or status == 429:
         return _one_line(f"throttled: {operation}: {code} {message}")
-    # An answer whose code is only the HTTP status carried no AWS error document: the endpoint
-    # (a simulator, a proxy) does not know the operation.
-    if code in NOT_IMPLEMENTED_CODES or status == 501 or (status in (404, 500) and code == str(status)):
+    if not_implemented(status, code):
         return _one_line(f"not implemented by the endpoint: {operation} answered HTTP {status}")
     if status is not None and status >= 500:
         return _one_line(f"service error: {operation}: HTTP {status} {code} {message}")

@@ -24,7 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from scanners import automation, recording
-from scanners.aws import ClientFactory
+from scanners.aws import ClientFactory, shared_factory
 from scanners.collectors import base as collectors
 from scanners.collectors.base import CollectionError, read_error_text
 from scanners.github import GitHubClient
@@ -61,10 +61,12 @@ def registries_load() -> None:
 
 
 def client_factory_for(account: CloudAccount) -> ClientFactory | GitHubClient:
-    """What the account's collectors read through; both answer `account_id()`, which planning uses to reach it."""
+    """What the account's collectors read through; both answer `account_id()`, which planning uses to reach it.
+
+    An AWS account's factory is the process's shared one: a worker's units of the account reuse its clients."""
     if account.provider == Provider.GITHUB:
         return GitHubClient.from_environment(account.account_id)
-    return ClientFactory(role_arn=account.role_arn, external_id=account.external_id)
+    return shared_factory(role_arn=account.role_arn, external_id=account.external_id)
 
 
 def error_text(exc: BaseException) -> str:
@@ -413,8 +415,8 @@ def scan_run_sync(*, run_id: int, concurrency: int | None = None) -> ScanRun:
 
     Units run on up to `concurrency` threads (SCAN_SYNC_CONCURRENCY), each exactly as a Celery worker runs
     it: the claims, leases and the locked finishing check that let many workers share a run make
-    threads safe too. An AWS account's units share one ClientFactory, so each (service, region) client
-    is made once per scan.
+    threads safe too. An AWS account's units share the process's ClientFactory for it, so each (service, region) client
+    is made once per process (a Celery worker does the same, unit after unit).
     """
     unit_ids = scan_plan(run_id=run_id)
     workers = _sync_workers(concurrency, len(unit_ids))

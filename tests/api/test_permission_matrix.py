@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from compliance.models import Control, ControlComment, ControlMapping
 from evidence.models import EvidenceRequest
+from evidence.services import evidence_part_store
 from scanners.models import Resource, ScanRun
 from scanners.services import cloud_account_create
 from tests.api.conftest import token_client
@@ -59,6 +60,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     "api:evidence-list": Endpoint({"POST": ANY_CONTRIBUTOR}),
     "api:evidence-detail": Endpoint(lookup="evidence"),
     "api:evidence-download": Endpoint(lookup="evidence"),
+    "api:evidence-part-detail": Endpoint(lookup="evidence_part"),
+    "api:evidence-part-download": Endpoint(lookup="evidence_part"),
     "api:exemption-list": Endpoint({"POST": ANY_CONTRIBUTOR}),
     "api:exemption-detail": Endpoint(lookup="exemption"),
     "api:exemption-approve": Endpoint({"POST": CISO_ONLY}, lookup="exemption", reads=False),
@@ -134,6 +137,7 @@ def _lookups(register) -> dict:
         "cloud_account": account.pk,
         "scan_run": ScanRun.objects.create(account=account).pk,
         "resource": resource.pk,
+        "evidence_part": evidence_part_store(name="results.json", content=b"[]").pk,
         **{key: obj.pk for key, obj in register.items()},
     }
 

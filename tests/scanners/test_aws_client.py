@@ -13,7 +13,7 @@ from botocore.exceptions import (
 
 from scanners.aws import ClientFactory, describe_error
 from tests.scanners.documents import scan
-from tests.scanners.fault_injection import action, faulty_endpoint
+from tests.scanners.fault_injection import Reply, action, faulty_endpoint
 
 ROLE_IN_ANOTHER_ACCOUNT = "arn:aws:iam::210987654321:role/ControlTraceAudit"
 
@@ -93,6 +93,37 @@ def test_a_refused_assume_role_turns_every_read_into_an_access_denied_error(aws,
     assert result.documents == []
     assert [error.reason.split(":")[:2] for error in result.errors] == [["access denied", " AssumeRole"]]
     assert describe_error(raised.value).startswith("access denied: AssumeRole")
+
+
+@pytest.mark.integration
+def test_an_operation_the_endpoint_does_not_implement_is_an_error_at_once_not_after_every_retry(aws, monkeypatch):
+    with faulty_endpoint(aws) as resolver:
+        # What moto answers for an operation it lacks (DNS Firewall): HTTP 500, a web page, no AWS error document.
+        page = b"<!doctype html><title>500 Internal Server Error</title>"
+        resolver.faults.append((action("ListFirewallRuleGroups"), Reply(500, page, "text/html")))
+        monkeypatch.setenv("AWS_ENDPOINT_URL_ROUTE53RESOLVER", resolver.url)
+        with pytest.raises(ClientError) as raised:
+            ClientFactory(max_attempts=4).client("route53resolver", "eu-west-1").list_firewall_rule_groups()
+    assert [seen.action for seen in resolver.seen] == ["ListFirewallRuleGroups"]
+    expected = "not implemented by the endpoint: ListFirewallRuleGroups answered HTTP 500"
+    assert describe_error(raised.value) == expected
+
+
+@pytest.mark.integration
+def test_a_real_service_error_is_still_retried_before_it_becomes_an_error(aws, monkeypatch):
+    with faulty_endpoint(aws) as resolver:
+        resolver.fail(
+            action("ListFirewallRuleGroups"), status=500, code="InternalServiceErrorException", protocol="json"
+        )
+        resolver.fail(action("ListFirewallDomainLists"), status=503, code="ServiceUnavailable", protocol="json")
+        monkeypatch.setenv("AWS_ENDPOINT_URL_ROUTE53RESOLVER", resolver.url)
+        client = ClientFactory(max_attempts=2).client("route53resolver", "eu-west-1")
+        with pytest.raises(ClientError) as internal:
+            client.list_firewall_rule_groups()
+        with pytest.raises(ClientError):
+            client.list_firewall_domain_lists()
+    assert [seen.action for seen in resolver.seen] == ["ListFirewallRuleGroups"] * 3 + ["ListFirewallDomainLists"] * 3
+    assert describe_error(internal.value).startswith("service error: ListFirewallRuleGroups: HTTP 500")
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,12 @@ def test_each_evidenced_control_gets_one_hashed_json_report_per_scan(fake_cloud,
     [check] = report["checks"]
     assert check["check"] == "fake_sg_no_open_ssh" and check["summary"] == {"fail": 1, "pass": 1}
     assert check["why"] == "check names this control" and check["through"] == ""
-    assert {(r["resource"], r["status"]) for r in check["results"]} == {("sg-open", "fail"), ("sg-closed", "pass")}
+    # The results themselves are in a file stored once for every control the check speaks for, named by its hash.
+    part = item.parts.get()
+    assert check["results"]["sha256"] == part.sha256 == hashlib.sha256(part.file.read()).hexdigest()
+    part.file.seek(0)
+    results = json.loads(part.file.read())["results"]
+    assert {(r["resource"], r["status"]) for r in results} == {("sg-open", "fail"), ("sg-closed", "pass")}
     # The register reads the evidence through each control's summary row, refreshed once per scan.
     state = automated("iso27001-2022:A.8.20")
     assert (state.evidence_count, state.evidence_fresh_until) == (1, item.valid_until)

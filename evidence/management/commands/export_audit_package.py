@@ -48,11 +48,13 @@ class Command(BaseCommand):
             if os.path.exists(partial):
                 os.unlink(partial)
         for failure in report.integrity_failures:
+            if "evidence_part_id" in failure:  # a shared file some reports name by SHA-256
+                what = f"Evidence part {failure['evidence_part_id']} ({failure['title']}) named by evidence "
+                what += ", ".join(map(str, failure["referred_by"]))
+            else:
+                what = f"Evidence {failure['evidence_id']} ({failure['title']}) for {failure['control']}"
             self.stderr.write(
-                self.style.ERROR(
-                    f"Evidence {failure['evidence_id']} ({failure['title']}) for {failure['control']}: "
-                    f"{failure['problem']}; left out of the package and listed in manifest.json."
-                )
+                self.style.ERROR(f"{what}: {failure['problem']}; left out of the package and listed in manifest.json.")
             )
         self.stdout.write(
             self.style.SUCCESS(

@@ -18,6 +18,7 @@ from scanners.collectors.base import (
     SubReads,
     collected,
     document,
+    each_at_once,
     listing,
     service_group,
     settings_uid,
@@ -52,8 +53,10 @@ def principals_and_policies(iam) -> Iterator[ResourceDoc]:
     collected_at = datetime.now(UTC)
     documents = {policy["Arn"]: default_document(policy) for policy in details["Policies"]}
     groups = {group["GroupName"]: group_summary(group, documents) for group in details["GroupDetailList"]}
-    for user in details["UserDetailList"]:
-        yield user_document(iam, user, collected_at, groups, documents)
+    # A user takes three or more reads of its own (login profile, MFA, keys): several users at once.
+    yield from each_at_once(
+        lambda user: user_document(iam, user, collected_at, groups, documents), details["UserDetailList"]
+    )
     for role in details["RoleDetailList"]:
         yield role_document(role, documents)
     for policy in details["Policies"]:

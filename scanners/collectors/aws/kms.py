@@ -14,6 +14,7 @@ from scanners.collectors.base import (
     SubReads,
     collected,
     document,
+    each_at_once,
     listing,
     service_group,
     tag_dict,
@@ -45,54 +46,58 @@ def keys(kms, region: str) -> Iterator[ResourceDoc]:
         return
     shared = SubReads()
     aliases = shared("aliases", lambda: aliases_by_key(kms)) or {}
-    for key in found:
-        reads = SubReads()
-        reads.errors.update(shared.errors)
-        key_id = key["KeyId"]
-        metadata = reads("metadata", lambda key_id=key_id: kms.describe_key(KeyId=key_id)["KeyMetadata"]) or {}
-        if "metadata" in reads.errors:
-            reads.failed(*METADATA_FIELDS, reason=reads.errors["metadata"])
-        rotation = None
-        if rotatable(metadata):
-            rotation = reads(
-                "rotation_enabled",
-                lambda key_id=key_id: kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"],
-            )
-        tags, policy = {}, None
-        if metadata.get("KeyManager") == "CUSTOMER":
-            policy = reads(
-                "key_policy",
-                lambda key_id=key_id: json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]),
-            )
-            tags = reads(
-                "tags",
-                lambda key_id=key_id: tag_dict(
-                    listing(kms, "list_resource_tags", "Tags", KeyId=key_id), key="TagKey", value="TagValue"
-                ),
-            )
-        names = aliases.get(key_id, [])
-        yield document(
-            uid=key.get("KeyArn") or key_id,
-            type=KEY,
-            region=region,
-            name=names[0] if names else key_id,
-            tags=tags or {},
-            config={
-                "key_id": key_id,
-                "key_manager": metadata.get("KeyManager"),
-                "key_state": metadata.get("KeyState"),
-                "key_spec": metadata.get("KeySpec") or metadata.get("CustomerMasterKeySpec"),
-                "key_usage": metadata.get("KeyUsage"),
-                "origin": metadata.get("Origin"),
-                "multi_region": bool(metadata.get("MultiRegion")),
-                "deletion_date": metadata.get("DeletionDate"),
-                "pending_deletion_window_days": metadata.get("PendingDeletionWindowInDays"),
-                "key_policy": policy,
-                "rotation_enabled": rotation,
-                "aliases": names,
-                "errors": reads.errors,
-            },
+    # Each key takes up to four reads of its own: several keys at once.
+    yield from each_at_once(lambda key: key_document(kms, region, key, shared, aliases), found)
+
+
+def key_document(kms, region: str, key: dict, shared: SubReads, aliases: dict[str, list[str]]) -> ResourceDoc:
+    reads = SubReads()
+    reads.errors.update(shared.errors)
+    key_id = key["KeyId"]
+    metadata = reads("metadata", lambda key_id=key_id: kms.describe_key(KeyId=key_id)["KeyMetadata"]) or {}
+    if "metadata" in reads.errors:
+        reads.failed(*METADATA_FIELDS, reason=reads.errors["metadata"])
+    rotation = None
+    if rotatable(metadata):
+        rotation = reads(
+            "rotation_enabled",
+            lambda key_id=key_id: kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"],
         )
+    tags, policy = {}, None
+    if metadata.get("KeyManager") == "CUSTOMER":
+        policy = reads(
+            "key_policy",
+            lambda key_id=key_id: json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]),
+        )
+        tags = reads(
+            "tags",
+            lambda key_id=key_id: tag_dict(
+                listing(kms, "list_resource_tags", "Tags", KeyId=key_id), key="TagKey", value="TagValue"
+            ),
+        )
+    names = aliases.get(key_id, [])
+    return document(
+        uid=key.get("KeyArn") or key_id,
+        type=KEY,
+        region=region,
+        name=names[0] if names else key_id,
+        tags=tags or {},
+        config={
+            "key_id": key_id,
+            "key_manager": metadata.get("KeyManager"),
+            "key_state": metadata.get("KeyState"),
+            "key_spec": metadata.get("KeySpec") or metadata.get("CustomerMasterKeySpec"),
+            "key_usage": metadata.get("KeyUsage"),
+            "origin": metadata.get("Origin"),
+            "multi_region": bool(metadata.get("MultiRegion")),
+            "deletion_date": metadata.get("DeletionDate"),
+            "pending_deletion_window_days": metadata.get("PendingDeletionWindowInDays"),
+            "key_policy": policy,
+            "rotation_enabled": rotation,
+            "aliases": names,
+            "errors": reads.errors,
+        },
+    )
 
 
 def rotatable(metadata: dict) -> bool:
