@@ -143,7 +143,7 @@ def _progress_context(run: ScanRun, units: list[ScanUnit]) -> dict:
     return {
         "run": run,
         "units": units,
-        "unit_counts": [(state, counts[state]) for state in UnitState.values if counts[state]],
+        "units_waiting": [f"{counts[s]} {s}" for s in (UnitState.RUNNING, UnitState.QUEUED) if counts[s]],
         "running_units": [f"{unit.service} in {unit.region}" for unit in units if unit.state == UnitState.RUNNING],
     }
 
