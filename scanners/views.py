@@ -101,7 +101,7 @@ def scan_now(request: HttpRequest, account_id: int) -> HttpResponse:
         run = scan_request(account=account, actor=request.user, enqueue=not in_process)
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=409)
-    if in_process and run.state == RunState.QUEUED:
+    if in_process and not run.is_finished:  # a new run, or one left by a process that stopped (resumed)
         transaction.on_commit(lambda: background.scan_start(run_id=run.pk))
     if run.state == RunState.FAILED:  # the broker was unreachable: the run says so, and so does the answer
         reason = run.errors[0]["reason"] if run.errors else "unknown"

@@ -7,38 +7,25 @@ import time
 
 import pytest
 
-from config.celery import app as celery_app
-from scanners import background
 from scanners.models import ScanRun
-from scanners.services import cloud_account_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def moto_account(aws, catalogs, settings, monkeypatch):
-    import boto3
-
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # no broker: the demo's mode
-    settings.SCAN_SYNC_CONCURRENCY = 1  # one unit after another: a bar with many steps to watch
-    ec2 = boto3.client("ec2", region_name="eu-west-1")
-    group = ec2.create_security_group(GroupName="ssh-from-anywhere", Description="open SSH")["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=group, IpProtocol="tcp", FromPort=22, ToPort=22, CidrIp="0.0.0.0/0")
-    yield cloud_account_create(name="moto", regions="eu-west-1")
-    assert background.wait_all(timeout=180), "a background scan was still running after the test"
-
-
-def test_the_ciso_watches_the_scan_progress_bar_move_to_the_findings(login_page, ciso, moto_account, screenshots):
+def test_the_ciso_watches_the_scan_progress_bar_move_to_the_findings(
+    login_page, ciso, background_scan_account, screenshots
+):
+    account = background_scan_account
     page = login_page(ciso)
     page.get_by_role("link", name="Scans").click()
     started = time.monotonic()
     page.get_by_role("button", name="Scan now").click()
-    page.locator(f"#account-{moto_account.pk}-run .run-progress").wait_for()
+    page.locator(f"#account-{account.pk}-run .run-progress").wait_for()
     assert time.monotonic() - started < 3, "the button's request waited for the scan"
-    run = ScanRun.objects.get(account=moto_account)
+    run = ScanRun.objects.get(account=account)
     page.screenshot(path=screenshots / "scan-started.png", full_page=True)
 
-    page.locator(f"#account-{moto_account.pk}-run").get_by_role("link", name=f"Scan {run.pk}").click()
+    page.locator(f"#account-{account.pk}-run").get_by_role("link", name=f"Scan {run.pk}").click()
     bar = page.locator("#scan-progress progress")
     seen: list[int] = []
     deadline = time.monotonic() + 150

@@ -9,25 +9,11 @@ import time
 import pytest
 from django.urls import reverse
 
-from scanners import background
 from scanners.models import FINISHED_STATES, RunState, ScanRun
-from scanners.services import cloud_account_create
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 UNITS_DONE = re.compile(r"(\d+) of (\d+) units done")
-
-
-@pytest.fixture
-def moto_account(aws, catalogs, settings):
-    import boto3
-
-    settings.SCAN_SYNC_CONCURRENCY = 1  # one unit after another: the progress has many steps to watch
-    ec2 = boto3.client("ec2", region_name="eu-west-1")
-    group = ec2.create_security_group(GroupName="ssh-from-anywhere", Description="open SSH")["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=group, IpProtocol="tcp", FromPort=22, ToPort=22, CidrIp="0.0.0.0/0")
-    yield cloud_account_create(name="moto", regions="eu-west-1")
-    assert background.wait_all(timeout=120), "a background scan was still running after the test"
 
 
 def units_done(client, run: ScanRun) -> tuple[int, int, str]:
@@ -38,18 +24,18 @@ def units_done(client, run: ScanRun) -> tuple[int, int, str]:
     return done, total, response.headers.get("HX-Refresh", "")
 
 
-def test_scan_now_returns_at_once_and_the_progress_moves_unit_by_unit(client, ciso, moto_account):
+def test_scan_now_returns_at_once_and_the_progress_moves_unit_by_unit(client, ciso, background_scan_account):
     client.force_login(ciso)
     assert "Scan now" in client.get(reverse("scan-list")).content.decode()
     started = time.monotonic()
-    response = client.post(reverse("scan-now", args=[moto_account.pk]), headers={"HX-Request": "true"})
+    response = client.post(reverse("scan-now", args=[background_scan_account.pk]), headers={"HX-Request": "true"})
     answered_in = time.monotonic() - started
 
-    run = ScanRun.objects.get(account=moto_account)
+    run = ScanRun.objects.get(account=background_scan_account)
     assert response.status_code == 200 and f"Scan {run.pk}" in response.content.decode()
     assert answered_in < 1.0, f"the request took {answered_in:.2f} s"
     assert run.state not in FINISHED_STATES  # the scan goes on after the answer
-    again = client.post(reverse("scan-now", args=[moto_account.pk]), headers={"HX-Request": "true"})
+    again = client.post(reverse("scan-now", args=[background_scan_account.pk]), headers={"HX-Request": "true"})
     assert f"Scan {run.pk}" in again.content.decode() and ScanRun.objects.count() == 1  # the same run, not a second
 
     readings, deadline = [], time.monotonic() + 120
