@@ -16,9 +16,10 @@ One row per control, columns in this order, cells the same in CSV and XLSX:
 Only framework and ref are required: a column absent from the file leaves that field (or those links) alone.
 The Statement of Applicability the audit page exports (CSV and XLSX, and the audit package's copy) is the same
 format: its headers are matched without regard to case, `Framework` may hold the framework's name
-(`ISO/IEC 27001:2022`) as well as its slug, `Applicable` is `Yes`/`No`, `Status` a label; it has no documents
+(`ISO/IEC 27001:2022 Annex A`) as well as its slug, `Applicable` is `Yes`/`No`, `Status` a label; it has no documents
 or tickets columns, so importing it never touches links. Its `Theme`, `Evidence items`, `Evidence fresh until`
 and `Active exemptions` columns are to read, and ignored like evidence count and exemptions.
+(The audit package's evidence indexes, controls/*/index.csv, list evidence, not controls: their columns are refused.)
 In these list cells `\\;` is a semicolon inside an item and `\\\\` a backslash (a title like `Runbook; v2`).
 The documents and tickets cells hold a control's whole set of links: import removes a link missing from the cell.
 Controls absent from the file are left alone. Cells are written by config/spreadsheets.py (formula-looking text
