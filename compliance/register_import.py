@@ -113,6 +113,37 @@ def is_url(token: str) -> bool:
 Target = int | Document | Ticket  # the primary key of a record that exists, or a record the import creates
 
 
+@dataclass(frozen=True)
+class FieldChange:
+    column: str
+    before: str
+    after: str
+
+
+@dataclass
+class ControlChange:
+    """One row's changes, as the preview shows them and the confirmation compares them."""
+
+    row: int
+    control: str  # `iso27001-2022 A.8.20`
+    fields: list[FieldChange] = field(default_factory=list)
+    links_added: list[str] = field(default_factory=list)  # `document https://wiki/net`, `ticket jira:SEC-12`
+    links_removed: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.links_added or self.links_removed)
+
+
+def field_text(record, name: str) -> str:
+    """A field's value as the spreadsheet writes it, from a control or from a dict of new values."""
+    value = record[name] if isinstance(record, dict) else getattr(record, name)
+    if name == "applicable":
+        return "yes" if value else "no"
+    if name == "owner":
+        return value.get_username() if value else ""
+    return value
+
+
 @dataclass
 class RegisterPlan:
     changed_controls: list[Control] = field(default_factory=list)
@@ -123,7 +154,20 @@ class RegisterPlan:
         default_factory=lambda: {DocumentLink: [], TicketLink: []}
     )
     links_to_remove: dict[type, list[int]] = field(default_factory=lambda: {DocumentLink: [], TicketLink: []})
+    changes: dict[int, ControlChange] = field(default_factory=dict)  # by control, in the file's order
     _removing: list | None = None
+
+    def control_changes(self) -> list[ControlChange]:
+        """What the import changes, row by row: each column before -> after, the links added and removed."""
+        for link in self.links_removing():
+            target = link.document if isinstance(link, DocumentLink) else link.ticket
+            name = document_identity(target) if isinstance(link, DocumentLink) else ticket_identity(target)
+            kind = "document" if isinstance(link, DocumentLink) else "ticket"
+            self.changes[link.control_id].links_removed.append(f"{kind} {name}")
+        changes = [change for change in self.changes.values() if change]
+        for change in changes:
+            change.links_removed.sort()
+        return changes
 
     @property
     def links_added(self) -> int:
@@ -214,19 +258,22 @@ class _Lookup:
 
     def __init__(self, rows: list[Row]):
         cells = [row.cells for row in rows]
-        self.frameworks = set(Framework.objects.values_list("slug", flat=True))
+        self.frameworks: dict[str, str] = {}  # a framework's slug, and its name (the SoA's column), -> its slug
+        for slug, name in Framework.objects.values_list("slug", "name"):
+            self.frameworks[slug] = self.frameworks[name] = slug
+        slugs = {self.frameworks.get(c["framework"].strip()) for c in cells} - {None}
         self.controls = {
             (control.framework.slug, control.ref): control
-            for control in Control.objects.select_related("framework").filter(
-                framework__slug__in={c["framework"].strip() for c in cells}, ref__in={c["ref"].strip() for c in cells}
+            for control in Control.objects.select_related("framework", "owner").filter(
+                framework__slug__in=slugs, ref__in={c["ref"].strip() for c in cells}
             )
         }
         username = get_user_model().USERNAME_FIELD
-        names = {c["owner"].strip() for c in cells} - {""}
+        names = {c.get("owner", "").strip() for c in cells} - {""}
         users = get_user_model().objects.filter(**{f"{username}__in": names}).select_related("membership")
         self.users = {user.get_username(): user for user in users}
 
-        tokens = {token for c in cells for token in list_items(c["documents"])}
+        tokens = {token for c in cells for token in list_items(c.get("documents", ""))}
         self.documents: dict[str, set[int]] = defaultdict(set)
         self.url_of_title: dict[str, str] = {}  # for the hint when a document with a URL is named by its title
         for chunk in _chunks(tokens):
@@ -237,7 +284,7 @@ class _Lookup:
                 else:
                     self.url_of_title[title] = url
 
-        keys = {token.partition(":")[2].strip() for c in cells for token in list_items(c["tickets"])}
+        keys = {token.partition(":")[2].strip() for c in cells for token in list_items(c.get("tickets", ""))}
         self.tickets: dict[tuple[str, str], int] = {}
         for chunk in _chunks(keys):
             found = Ticket.objects.filter(key__in=chunk).values_list("system", "key", "pk")
@@ -277,18 +324,21 @@ class _Planner:
         if control is None:
             return
         before = len(self.errors)
-        applicable = self._word(row, "applicable", APPLICABLE_WORDS, "yes or no")
-        status = self._word(row, "status", STATUS_WORDS, STATUS_LIST)
-        owner = self._owner(row)
-        documents = [self._document(row, token) for token in list_items(row.cells["documents"])]
-        tickets = [self._ticket(row, token) for token in list_items(row.cells["tickets"])]
+        cells = row.cells
+        wanted = {}
+        if "applicable" in cells:
+            wanted["applicable"] = self._word(row, "applicable", APPLICABLE_WORDS, "yes or no")
+        if "status" in cells:
+            wanted["status"] = self._word(row, "status", STATUS_WORDS, STATUS_LIST)
+        owner = self._owner(row) if "owner" in cells else None
+        documents = self._targets(row, "documents", self._document)
+        tickets = self._targets(row, "tickets", self._ticket)
         if len(self.errors) > before:
             return
-        wanted = {"applicable": applicable, "status": status}
         changed = {name: value for name, value in wanted.items() if getattr(control, name) != value}
-        if (owner.pk if owner else None) != control.owner_id:
+        if "owner" in cells and (owner.pk if owner else None) != control.owner_id:
             changed["owner"] = owner
-        justification = row.cells["justification"]
+        justification = cells.get("justification", control.justification)
         # Line ends inside a cell carry no meaning, and XLSX cannot keep a CR: a CRLF -> LF alone is no change.
         if _lines(justification) != _lines(control.justification):
             changed["justification"] = justification
@@ -298,25 +348,40 @@ class _Planner:
             self.error(row, column, message)
         if refusal:
             return
+        change = ControlChange(row=row.number, control=f"{control.framework.slug} {control.ref}")
         if changed:
+            change.fields = [FieldChange(n, field_text(control, n), field_text(changed, n)) for n in changed]
             for name, value in changed.items():
                 setattr(control, name, value)
             self.plan.changed_controls.append(control)
             self.plan.changed_fields.update(changed)
-        self._diff_links(DocumentLink, control, documents)
-        self._diff_links(TicketLink, control, tickets)
+        if documents is not None:
+            change.links_added += [f"document {t}" for t in self._diff_links(DocumentLink, control, documents)]
+        if tickets is not None:
+            change.links_added += [f"ticket {t}" for t in self._diff_links(TicketLink, control, tickets)]
+        self.plan.changes[control.pk] = change
 
-    def _diff_links(self, model: type, control: Control, targets: list[Target]) -> None:
+    def _targets(self, row: Row, column: str, target_of) -> dict[str, Target | None] | None:
+        """The cell's links by the name it gives each; None when the file has no such column (links left alone)."""
+        if column not in row.cells:
+            return None
+        return {token: target_of(row, token) for token in list_items(row.cells[column])}
+
+    def _diff_links(self, model: type, control: Control, targets: dict[str, Target]) -> list[str]:
+        """Plan the control's links to become `targets` (by the name the file gives each); the names added."""
         existing = self.lookup.links[model][control.pk]
-        self.plan.links_to_add[model] += [(control, t) for t in targets if not isinstance(t, int) or t not in existing]
-        kept = {target for target in targets if isinstance(target, int)}
+        added = {name: t for name, t in targets.items() if not isinstance(t, int) or t not in existing}
+        self.plan.links_to_add[model] += [(control, target) for target in added.values()]
+        kept = {target for target in targets.values() if isinstance(target, int)}
         self.plan.links_to_remove[model] += [link for target, link in existing.items() if target not in kept]
+        return sorted(added)
 
     def _control(self, row: Row) -> Control | None:
-        slug, ref = row.cells["framework"].strip(), row.cells["ref"].strip()
-        if slug not in self.lookup.frameworks:
-            known = ", ".join(sorted(self.lookup.frameworks))
-            self.error(row, "framework", f"no framework '{slug}' (known: {known})")
+        named, ref = row.cells["framework"].strip(), row.cells["ref"].strip()
+        slug = self.lookup.frameworks.get(named)
+        if slug is None:
+            known = ", ".join(sorted(set(self.lookup.frameworks.values())))
+            self.error(row, "framework", f"no framework '{named}' (known: {known})")
             return None
         control = self.lookup.controls.get((slug, ref))
         if control is None:
@@ -326,7 +391,7 @@ class _Planner:
             self.error(row, "ref", f"{slug} {ref} is already on row {self.seen[slug, ref]}")
             return None
         self.seen[slug, ref] = row.number
-        title = row.cells["title"].strip()
+        title = row.cells.get("title", "").strip()
         if title and title != control.title:
             self.error(row, "title", f"the catalog calls {ref} '{control.title}'; titles cannot be changed by import")
         return control

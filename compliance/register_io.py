@@ -13,6 +13,13 @@ One row per control, columns in this order, cells the same in CSV and XLSX:
 - tickets: `system:key` (`github:acme/infra#7`, `jira:SEC-12`), sorted, `; `-separated; import creates the
   tickets it does not know.
 - evidence count, exemptions (titles of active exemptions): to read; import ignores them.
+Only framework and ref are required: a column absent from the file leaves that field (or those links) alone.
+The Statement of Applicability the audit page exports (CSV and XLSX, and the audit package's copy) is the same
+format: its headers are matched without regard to case, `Framework` may hold the framework's name
+(`ISO/IEC 27001:2022 Annex A`) as well as its slug, `Applicable` is `Yes`/`No`, `Status` a label; it has no documents
+or tickets columns, so importing it never touches links. Its `Theme`, `Evidence items`, `Evidence fresh until`
+and `Active exemptions` columns are to read, and ignored like evidence count and exemptions.
+(The audit package's evidence indexes, controls/*/index.csv, list evidence, not controls: their columns are refused.)
 In these list cells `\\;` is a semicolon inside an item and `\\\\` a backslash (a title like `Runbook; v2`).
 The documents and tickets cells hold a control's whole set of links: import removes a link missing from the cell.
 Controls absent from the file are left alone. Cells are written by config/spreadsheets.py (formula-looking text
@@ -23,11 +30,13 @@ CSV is UTF-8 (a BOM is accepted), comma-separated, quoted only where needed, wit
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -41,6 +50,7 @@ from accounts import roles
 from accounts.models import Role
 from compliance.models import Control, Document, Exemption, Ticket
 from compliance.register_import import (
+    ControlChange,
     RegisterError,
     RegisterInvalid,
     Row,
@@ -56,6 +66,7 @@ from config import spreadsheets
 __all__ = [
     "COLUMNS",
     "LinksWouldBeRemoved",
+    "PreviewOutdated",
     "RegisterError",
     "RegisterInvalid",
     "Row",
@@ -80,6 +91,12 @@ COLUMNS = [
     "exemptions",
 ]
 COLUMN_WIDTHS = [16, 10, 40, 11, 50, 15, 14, 50, 40, 10, 30]
+KEY_COLUMNS = ("framework", "ref")  # every file names its controls; the other columns are each optional
+# The Statement of Applicability (/audit/ and the audit package) names some columns its own way, and adds some
+# to read: one import format, so any export the app offers can be edited and imported back.
+COLUMN_ALIASES = {"evidence items": "evidence count", "active exemptions": "exemptions"}
+READ_ONLY_COLUMNS = ("theme", "evidence count", "evidence fresh until", "exemptions")
+KNOWN_COLUMNS = (*COLUMNS, "theme", "evidence fresh until")
 MAX_ROWS = 5000  # far above any catalog; stops a crafted file from making us build millions of rows
 NUL = "\x00"
 CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")  # <c r="A1" ...>, <x:c ...>; not <col>, <cfRule>, <cols>
@@ -314,23 +331,31 @@ def _xlsx_text(value) -> str:
     return str(value)
 
 
+def _header(cells: list[str]) -> list[str]:
+    """The column names, as the import knows them, or RegisterInvalid naming each unknown, twice-named or
+    missing column."""
+    header = [COLUMN_ALIASES.get(name, name) for name in (cell.strip().lower() for cell in cells)]
+    while header and not header[-1]:
+        header.pop()
+    errors = [
+        RegisterError(1, cells[index] or f"column {index + 1}", "not a register column")
+        for index, name in enumerate(header)
+        if name not in KNOWN_COLUMNS
+    ]
+    errors += [RegisterError(1, name, "the column appears twice") for name in KNOWN_COLUMNS if header.count(name) > 1]
+    errors += [RegisterError(1, name, "missing column") for name in KEY_COLUMNS if name not in header]
+    if errors:
+        raise RegisterInvalid(errors)
+    return header
+
+
 def _rows_from_table(table: list[list[str]], *, pad_short_rows: bool, formulas=frozenset()) -> list[Row]:
     while table and not any(cell.strip() for cell in table[-1]):
         table.pop()
     if not table:
         raise _fail("the file is empty")
-    header = [cell.strip().lower() for cell in table[0]]
-    while header and not header[-1]:
-        header.pop()
-    errors = [
-        RegisterError(1, table[0][index] or f"column {index + 1}", "not a register column")
-        for index, name in enumerate(header)
-        if name not in COLUMNS
-    ]
-    errors += [RegisterError(1, name, "the column appears twice") for name in COLUMNS if header.count(name) > 1]
-    errors += [RegisterError(1, name, "missing column") for name in COLUMNS if name not in header]
-    if errors:
-        raise RegisterInvalid(errors)
+    header = _header(table[0])
+    errors: list[RegisterError] = []
     rows = []
     for number, cells in enumerate(table[1:], start=2):
         if not any(cell.strip() for cell in cells):
@@ -368,6 +393,13 @@ class ImportSummary:
     links_removed: int = 0
     removals: list[str] = field(default_factory=list)  # each link removed: control, target, when and by whom
     removal_overview: str = ""
+    changes: list[ControlChange] = field(default_factory=list)  # row by row, what a preview shows
+
+    @property
+    def fingerprint(self) -> str:
+        """Names exactly these changes: a confirmation must find the same, or the register moved since its preview."""
+        text = json.dumps([asdict(change) for change in self.changes], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def __str__(self) -> str:
         return (
@@ -388,18 +420,29 @@ class LinksWouldBeRemoved(Exception):
         )
 
 
+class PreviewOutdated(Exception):
+    """The file no longer makes the changes its preview showed (the register changed since): nothing was written."""
+
+    def __init__(self, summary: ImportSummary):
+        self.summary = summary
+        super().__init__("The register changed since this file was previewed; nothing was imported. Preview it again.")
+
+
 def default_actor():
     """The person an import is recorded against when none is named: the first CISO."""
     users = get_user_model().objects.filter(is_active=True).order_by("pk")
     return users.filter(membership__role=Role.CISO).first() or users.filter(is_superuser=True).first()
 
 
-def import_register(rows: list[Row], *, actor, dry_run: bool = False, confirm: bool = False) -> ImportSummary:
+def import_register(
+    rows: list[Row], *, actor, dry_run: bool = False, confirm: bool = False, previewed: str | None = None
+) -> ImportSummary:
     """Validate every row, then write only what changed, in bulk, in one transaction; or raise RegisterInvalid.
 
     A file's documents and tickets cells are a control's whole set of links, so an older export would remove
     links made since (by people, webhooks, other imports). Unless `confirm`, such an import writes nothing and
-    raises LinksWouldBeRemoved, which lists them."""
+    raises LinksWouldBeRemoved, which lists them. `previewed` is the fingerprint of the dry run a person saw:
+    if the changes are not those any more, PreviewOutdated and nothing is written."""
     if not roles.can_manage(actor):
         raise PermissionDenied("Only the CISO can import the register.")
     with transaction.atomic():
@@ -415,7 +458,10 @@ def import_register(rows: list[Row], *, actor, dry_run: bool = False, confirm: b
             links_removed=plan.links_removed,
             removals=sorted(describe_removal(link) for link in removing),
             removal_overview=removal_overview(removing) if removing else "",
+            changes=plan.control_changes(),
         )
+        if previewed is not None and previewed != summary.fingerprint:
+            raise PreviewOutdated(summary)
         if removing and not (confirm or dry_run):
             raise LinksWouldBeRemoved(summary)
         if not dry_run:

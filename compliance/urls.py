@@ -1,7 +1,7 @@
 from django.urls import path
 
 from compliance import dashboard
-from compliance.views import comments, control_links, controls, documents, inbox, register, tickets
+from compliance.views import comments, control_links, controls, documents, inbox, register, register_import, tickets
 
 CONTROL = "controls/<slug:framework>/<str:ref>/"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("controls/", register.control_list, name="control-list"),
     path("controls/bulk/", register.control_bulk, name="control-bulk"),
+    path("controls/import/", register_import.register_import, name="register-import"),
     path(CONTROL, controls.control_detail, name="control-detail"),
     path(CONTROL + "edit/", controls.control_edit, name="control-edit"),
     path(CONTROL + "part/<slug:section>/", controls.control_section, name="control-section"),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -15,7 +18,7 @@ from django_htmx.http import trigger_client_event
 from accounts import roles
 from accounts.decorators import manager_required, viewer_required
 from config.keyset import InvalidCursor, KeysetPage, keyset_page, keyset_page_with_total, page_number_redirect
-from scanners import engine
+from scanners import background, engine
 from scanners.check_settings import check_settings_of
 from scanners.checks import base as checks
 from scanners.forms import CheckSettingForm, FindingFilterForm, ResourceFilterForm, setting_value_as_text
@@ -29,6 +32,8 @@ from scanners.models import (
     Resource,
     RunState,
     ScanRun,
+    ScanUnit,
+    UnitState,
 )
 from scanners.services import check_setting_change, check_setting_reset, scan_request, schedule_describe
 from scanners.verdict import controls_of_checks
@@ -102,10 +107,13 @@ def scan_now(request: HttpRequest, account_id: int) -> HttpResponse:
     if not roles.can_manage(request.user):
         raise PermissionDenied("Only the CISO can start a scan.")
     account = get_object_or_404(CloudAccount.objects.visible_to(request.user), pk=account_id)
+    in_process = background.runs_in_process()  # no broker: the run goes to a thread, not into this request
     try:
-        run = scan_request(account=account, actor=request.user)
+        run = scan_request(account=account, actor=request.user, enqueue=not in_process)
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=409)
+    if in_process and not run.is_finished:  # a new run, or one left by a process that stopped (resumed)
+        transaction.on_commit(lambda: background.scan_start(run_id=run.pk))
     if run.state == RunState.FAILED:  # the broker was unreachable: the run says so, and so does the answer
         reason = run.errors[0]["reason"] if run.errors else "unknown"
         return HttpResponse(f"Scan {run.pk} of {account.name} {reason}. Try again later.", status=503)
@@ -119,6 +127,12 @@ def scan_now(request: HttpRequest, account_id: int) -> HttpResponse:
 @viewer_required
 def scan_progress(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ScanRun.objects.visible_to(request.user), pk=pk)
+    if request.GET.get("on") == "detail":
+        units = list(run.units.only("run_id", "service", "region", "state"))
+        response = TemplateResponse(request, "scanners/scan_detail.html#progress", _progress_context(run, units))
+        if run.is_finished:
+            response["HX-Refresh"] = "true"  # the run's page reloads once, now with its findings
+        return response
     response = TemplateResponse(request, "scanners/scan_list.html#run-progress", {"run": run})
     return trigger_client_event(response, "scansChanged") if run.is_finished else response
 
@@ -134,6 +148,17 @@ def _findings_page(request: HttpRequest, rows) -> KeysetPage:
     return page
 
 
+def _progress_context(run: ScanRun, units: list[ScanUnit]) -> dict:
+    """What the progress bar of the run's page shows: units done, and the others by state."""
+    counts = Counter(unit.state for unit in units)
+    return {
+        "run": run,
+        "units": units,
+        "units_waiting": [f"{counts[s]} {s}" for s in (UnitState.RUNNING, UnitState.QUEUED) if counts[s]],
+        "running_units": [f"{unit.service} in {unit.region}" for unit in units if unit.state == UnitState.RUNNING],
+    }
+
+
 @require_safe
 @viewer_required
 def scan_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -141,7 +166,8 @@ def scan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return numbered
     run = get_object_or_404(ScanRun.objects.visible_to(request.user).select_related("account", "triggered_by"), pk=pk)
     page = _findings_page(request, run.findings.select_related("resource").defer("resource__config", "resource__tags"))
-    return TemplateResponse(request, "scanners/scan_detail.html", {"run": run, "units": run.units.all(), "page": page})
+    context = {**_progress_context(run, list(run.units.all())), "page": page}
+    return TemplateResponse(request, "scanners/scan_detail.html", context)
 
 
 @require_safe

@@ -152,3 +152,22 @@ def make_exemption(controls, *, expires_at, approved_at=None, title="Accepted ri
         Exemption.objects.filter(pk=exemption.pk).update(approved_at=approved_at)
         exemption.approved_at = approved_at
     return exemption
+
+
+@pytest.fixture
+def background_scan_account(aws, catalogs, settings, monkeypatch):
+    """A moto account with an SSH port open to the world, scanned as the demo scans without a broker: "Scan now"
+    runs it on a background thread, one unit after another so that its progress has many steps to watch."""
+    import boto3
+
+    from config.celery import app as celery_app
+    from scanners import background
+    from scanners.services import cloud_account_create
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    settings.SCAN_SYNC_CONCURRENCY = 1
+    ec2 = boto3.client("ec2", region_name="eu-west-1")
+    group = ec2.create_security_group(GroupName="ssh-from-anywhere", Description="open SSH")["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpProtocol="tcp", FromPort=22, ToPort=22, CidrIp="0.0.0.0/0")
+    yield cloud_account_create(name="moto", regions="eu-west-1")
+    assert background.wait_all(timeout=180), "a background scan was still running after the test"

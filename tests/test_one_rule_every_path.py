@@ -131,7 +131,7 @@ def control_api_patch(client, ciso, control: Control, values: dict) -> dict:
     return response.json()
 
 
-def register_import_command(client, ciso, control: Control, values: dict, tmp_path: Path) -> dict:
+def _register_file(control: Control, values: dict, tmp_path: Path) -> Path:
     row = next(r for r in register_rows(control.framework.slug) if r["ref"] == control.ref)
     for name, value in values.items():
         if name == "applicable":
@@ -142,6 +142,11 @@ def register_import_command(client, ciso, control: Control, values: dict, tmp_pa
         writer = csv.DictWriter(handle, COLUMNS, lineterminator="\r\n")
         writer.writeheader()
         writer.writerow(row)
+    return path
+
+
+def register_import_command(client, ciso, control: Control, values: dict, tmp_path: Path) -> dict:
+    path = _register_file(control, values, tmp_path)
     err = StringIO()
     with pytest.raises(CommandError):
         call_command("import_register", str(path), "--actor", ciso.get_username(), stderr=err)
@@ -150,6 +155,18 @@ def register_import_command(client, ciso, control: Control, values: dict, tmp_pa
         where, _, message = line.partition(": ")
         assert where.startswith("row 2, "), line
         told.setdefault(where.removeprefix("row 2, "), []).append(message)
+    return told
+
+
+def register_import_page(client, ciso, control: Control, values: dict, tmp_path: Path) -> dict:
+    client.force_login(ciso)
+    with _register_file(control, values, tmp_path).open("rb") as upload:
+        response = client.post("/controls/import/", {"file": upload})
+    assert response.status_code == 200 and "summary" not in response.context_data, "refused: no preview"
+    told: dict[str, list[str]] = {}
+    for error in response.context_data["errors"]:
+        assert error.row == 2, error
+        told.setdefault(error.column, []).append(error.message)
     return told
 
 
@@ -255,6 +272,7 @@ WRITE_PATHS = [
     WritePath("htmx POST", "control", CONTROL_RECORD, record_htmx),
     WritePath("API PATCH", "control", CONTROL_RECORD, control_api_patch),
     WritePath("import_register command", "control", CONTROL_RECORD, register_import_command),
+    WritePath("import page upload", "control", CONTROL_RECORD, register_import_page),
     WritePath("admin change form", "control", CONTROL_RECORD, control_admin),
     WritePath("service control_update", "control", CONTROL_RECORD, control_update_service),
     WritePath("service controls_bulk_update", "control", CONTROL_RECORD, controls_bulk_update_service),
@@ -296,7 +314,7 @@ def test_the_same_bad_change_is_refused_the_same_way_on_every_path(change, path,
     before, documents = stored(record), Document.objects.count()
     send = path.send
     args = (client, ciso, record, change.values(people))
-    told = send(*args, tmp_path) if send is register_import_command else send(*args)
+    told = send(*args, tmp_path) if send in (register_import_command, register_import_page) else send(*args)
     assert told == {field: [message] for field, message in change.refusal.items()}
     assert stored(record) == before and Document.objects.count() == documents
 

@@ -312,15 +312,18 @@ def test_the_command_lists_every_problem_with_its_row(catalogs, tmp_path, ciso):
     ]
 
 
-def test_a_missing_or_unknown_column_is_reported_on_the_header(catalogs, tmp_path, problems):
-    (tmp_path / "r.csv").write_text(
-        "framework,ref,title,applicable,status,owner,documents,tickets,exemptions,colour\r\n"
-    )
-    assert [(r, c) for r, c, _ in problems(tmp_path / "r.csv")] == [
-        (1, "colour"),
-        (1, "justification"),
-        (1, "evidence count"),
-    ]
+def test_an_unknown_twice_named_or_missing_key_column_is_reported_on_the_header(catalogs, tmp_path, problems):
+    (tmp_path / "r.csv").write_text("framework,title,applicable,status,owner,Status,exemptions,colour\r\n")
+    assert [(r, c) for r, c, _ in problems(tmp_path / "r.csv")] == [(1, "colour"), (1, "status"), (1, "ref")]
+
+
+def test_a_column_absent_from_the_file_leaves_that_field_alone(traced, tmp_path, ciso):
+    (tmp_path / "r.csv").write_text("framework,ref,status\r\niso27001-2022,A.8.20,implemented\r\n")
+    summary = import_register(parse_register(tmp_path / "r.csv"), actor=ciso)
+    assert (summary.controls_changed, summary.links_added, summary.links_removed) == (1, 0, 0)
+    net = control("A.8.20")
+    assert (net.status, net.justification, net.owner.username) == ("implemented", "=1+2", "engineer")
+    assert net.documents.count() == 2 and net.tickets.count() == 2
 
 
 @pytest.mark.parametrize(
