@@ -15,10 +15,11 @@ from accounts.permissions import RolePermission
 from compliance import api as compliance_api
 from compliance import webhooks
 from evidence import api as evidence_api
+from oscal import api as oscal_api
 from scanners import api as scanners_api
 from scanners import plan_api
 
-API_MODULES = [compliance_api, evidence_api, scanners_api, plan_api]
+API_MODULES = [compliance_api, evidence_api, scanners_api, plan_api, oscal_api]
 
 
 class ApiRouter(DefaultRouter):

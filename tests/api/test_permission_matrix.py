@@ -85,6 +85,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     # The person who asked may withdraw too; in the matrix the CISO asked.
     "api:evidence-request-withdraw": Endpoint({"POST": CISO_ONLY}, lookup="evidence_request", reads=False),
     "api:plan-check-list": Endpoint({"POST": ANY_CONTRIBUTOR}, reads=False),
+    "api:oscal-detail": Endpoint(lookup="oscal_model"),
     "webhook-github": Endpoint(webhook=True),
     "webhook-jira": Endpoint(webhook=True),
 }
@@ -131,6 +132,7 @@ def _lookups(register) -> dict:
     comment = ControlComment.objects.create(control=network, author=people["ciso"], body="Why?")
     return {
         "evidence_request": asked.pk,
+        "oscal_model": "profile",
         "comment": comment.pk,
         "framework": "iso27001-2022",
         "mapping": ControlMapping.objects.order_by("pk").first().pk,

@@ -97,11 +97,15 @@ def pages_of(world: dict, role: str) -> list[str]:
         f"/scans/{world['run'].pk}/",
         "/scans/findings/",
         "/account/tokens/",
+        "/inbox/",
+        "/scans/resources/",
+        world["run"].account.resources.order_by("pk").first().get_absolute_url(),
+        "/scans/findings/?group=check",
     ]
     if role == "engineer":
         pages.append("/controls/?owner=me")
     if role == "ciso":
-        pages += [f"/scans/accounts/{world['run'].account_id}/settings/", "/people/"]
+        pages += [f"/scans/accounts/{world['run'].account_id}/settings/", "/people/", "/controls/import/"]
     return pages
 
 
