@@ -3,6 +3,8 @@ downloads on /audit/ and the files in the audit package, read-only for every rol
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -13,6 +15,8 @@ from accounts.permissions import RolePermission
 from compliance.models import Framework
 from oscal.export import MODELS, oscal_document
 from oscal.views import MEDIA_TYPE
+
+SLUG = re.compile(r"[-a-z0-9]{1,50}")
 
 
 class OscalViewSet(viewsets.ViewSet):
@@ -37,7 +41,8 @@ class OscalViewSet(viewsets.ViewSet):
         slug = request.query_params.get("framework")
         framework = None
         if slug:
-            framework = Framework.objects.filter(slug=slug).first()
+            # A slug is letters, digits and dashes; anything else (PostgreSQL refuses a NUL outright) names none.
+            framework = Framework.objects.filter(slug=slug).first() if SLUG.fullmatch(slug) else None
             if framework is None:
                 raise NotFound(f"No framework {slug!r}.")
         try:
