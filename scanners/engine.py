@@ -352,7 +352,9 @@ def _unique(errors: list[dict]) -> list[dict]:
 def run_finish_if_done(*, run_id: int) -> bool:
     """Finish the run once every unit is done: gone resources, run state, automated statuses and evidence."""
     with transaction.atomic():
-        run = ScanRun.objects.select_for_update().select_related("account").get(pk=run_id)
+        # The run's row only: locking the joined account row as well let two finishing units each hold one
+        # of the two rows and wait for the other (PostgreSQL reported the deadlock).
+        run = ScanRun.objects.select_for_update(of=("self",)).select_related("account").get(pk=run_id)
         if run.state != RunState.RUNNING or run.units_done < run.units_total:
             return False
         if not run.units_total and not run.errors:

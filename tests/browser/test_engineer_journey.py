@@ -20,7 +20,7 @@ def test_an_engineer_links_a_ticket_and_uploads_evidence_without_leaving_the_con
     page.screenshot(path=screenshots / "01-logged-in.png", full_page=True)
 
     page.get_by_role("link", name="Controls", exact=True).click()
-    page.get_by_label("Search ref or title").fill("A.8.20")
+    page.get_by_label("Search ref, title or summary").fill("A.8.20")
     page.wait_for_url(re.compile(r"/controls/\?.*q=A\.8\.20"))  # htmx pushed the filter into the URL
     expect(page.locator("#results")).to_contain_text("1 control")
     page.screenshot(path=screenshots / "02-register-filtered.png", full_page=True)
